@@ -1,0 +1,138 @@
+"""Run a POSTed action: check the user may act on the ids it names, call the billing once per
+submitted form (the idempotency key), and say what happened in plain words."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+from ..schema.model import ActionSpec
+from .calls import CallSession, Outcome
+from .ownership import NotOwned, Ownership, OwnershipUnknown
+from .params import CallContext, InvalidParam, NotForThisUser, fill_params
+from .screen import OWNED_PARAM_NAMES, ScreenRequest, base_context, select_account
+
+
+@dataclass
+class ActionOutcome:
+    ok: bool
+    message: str
+    screen: str                                      # where to go next
+    params: dict[str, str] = field(default_factory=dict)
+    invalid_param: str | None = None
+    result: str = "ok"                               # for the audit log: ok | refused | failed | invalid
+    redirect: str | None = None                      # a handler's own destination (sign-out: the sign-in page)
+    gateway_redirect: str | None = None              # a payment gateway's page (checked by the web layer)
+
+
+def input_label(sections, name: str) -> str:
+    """The label a form on the screen gives the input ``name`` (what the user knows it by)."""
+    for section in sections:
+        for spec in section.inputs:
+            if spec.name == name and spec.label is not None:
+                return spec.label
+        found = input_label(section.children, name)
+        if found:
+            return found
+    return ""
+
+
+def invalid_input_message(exc: InvalidParam, field: str, gettext) -> str:
+    _ = gettext
+    messages = {
+        "too_long": _("«%(field)s»: the text is too long."),
+        "missing": _("Fill in «%(field)s»."),
+        "int": _("«%(field)s»: enter a whole number."),
+        "decimal": _("«%(field)s»: enter an amount such as 1500.00."),
+        "date": _("«%(field)s»: enter a date."),
+    }
+    return messages.get(exc.expected, messages["missing"]) % {"field": field}
+
+
+def idempotency_key(login: str, form_key: str, action_id: str, form: Mapping[str, str]) -> str:
+    """One key per user, rendered page, action and submitted values: a double submit repeats it
+    (one effect), while another action or other values from the same page get keys of their own."""
+    values = "\x00".join(f"{k}={v}" for k, v in sorted(form.items()))
+    return hashlib.sha256(f"{login}\x00{form_key}\x00{action_id}\x00{values}".encode()).hexdigest()[:32]
+
+
+def origin(req: ScreenRequest, posted: Mapping[str, str]) -> tuple[str, dict[str, str]]:
+    screen = req.cabinet.screens.get(posted.get("_screen", "")) or req.screen
+    return screen.id, {p: posted[p] for p in screen.route_params if posted.get(p)}
+
+
+def confirmation_text(req: ScreenRequest, action: ActionSpec, posted: Mapping[str, str]) -> str:
+    """The text of the confirmation step, filled from the submitted form (no billing call)."""
+    _screen, back_params = origin(req, posted)
+    context = base_context(req, back_params, req.wanted_account)
+    context["form"] = {k: v for k, v in posted.items() if not k.startswith("_") and k != "csrf_token"}
+    return action.confirm.render(req.formatter.locale, context, req.formatter) if action.confirm else ""
+
+
+def run_action(req: ScreenRequest, action: ActionSpec, posted: Mapping[str, str], calls: CallSession,
+               accounts_cache=None, perform: Callable[[str, dict], Outcome] | None = None) -> ActionOutcome:
+    """Raises ``NotOwned`` for ids that are not the user's (answer 404). ``perform`` runs the
+    operation (default: the billing through ``calls``; an engine handler passes its own)."""
+    _ = req.gettext
+    if action.roles and not (set(action.roles) & set(req.identity.roles)):
+        raise NotOwned(action.id)
+    back_screen, back_params = origin(req, posted)
+    ownership = Ownership(calls, req.identity.subscriber_id, accounts_cache)
+    unavailable = ActionOutcome(False, _("The service is temporarily unavailable. Nothing was changed; "
+                                         "please try again later."), back_screen, back_params, result="failed")
+    # an operation that names no account or service (sign-out, a support request) needs no account
+    # list: it works while the billing is down
+    names_ids = any(p.owned for p in action.operation.params) or any(n in OWNED_PARAM_NAMES for n in back_params)
+    try:
+        selected = None
+        if names_ids:
+            selected = select_account(ownership.accounts(), req.wanted_account)
+            if req.account_named and selected != req.wanted_account:
+                raise NotOwned(req.wanted_account)
+            for name, value in back_params.items():
+                if name in OWNED_PARAM_NAMES:
+                    ownership.check(OWNED_PARAM_NAMES[name], value)
+        form = {k: v for k, v in posted.items() if not k.startswith("_") and k != "csrf_token"}
+        context = base_context(req, back_params, selected)
+        context["form"] = form
+        key = idempotency_key(req.identity.login, posted.get("_key", ""), action.id, form)
+        call_ctx = CallContext(context, back_params, form, selected, req.identity.subscriber_id,
+                               req.identity.dealer_id, key)
+        params = fill_params(action.operation, action.params, call_ctx, ownership)
+    except OwnershipUnknown:
+        return unavailable
+    except NotForThisUser:
+        raise NotOwned(action.id) from None
+    except InvalidParam as exc:
+        label = input_label(req.cabinet.screens[back_screen].sections, exc.param)
+        if label:
+            message = invalid_input_message(exc, label.render(req.formatter.locale), _)
+        else:   # not an input of the page: the form was altered or is out of date
+            message = _("The form is missing a value. Reload the page and try again.")
+        return ActionOutcome(False, message, back_screen, back_params, invalid_param=exc.param, result="invalid")
+    if not posted.get("_key"):
+        return ActionOutcome(False, _("The form has expired. Please try again."), back_screen, back_params,
+                             result="invalid")
+
+    outcome = (perform or calls.call)(action.operation.name, params)
+    if outcome.error == "rejected":
+        return ActionOutcome(False, outcome.reason or _("The request was refused."), back_screen, back_params,
+                             result="refused")
+    if outcome.error == "not_found":
+        raise NotOwned(action.id)
+    if not outcome.ok:
+        return unavailable
+    context["result"] = outcome.value
+    message = ""
+    if action.success is not None:
+        message = action.success.render(req.formatter.locale, context, req.formatter)
+    if not message:
+        result_message = outcome.value.get("message") if isinstance(outcome.value, dict) else ""
+        message = result_message or _("Done.")
+    value = outcome.value if isinstance(outcome.value, dict) else {}
+    redirects = dict(redirect=value.get("redirect"), gateway_redirect=value.get("gateway_redirect"))
+    if action.next:
+        target = req.cabinet.screens[action.next]
+        next_params = {p: back_params.get(p) or str(params.get(p, "")) for p in target.route_params}
+        return ActionOutcome(True, message, target.id, next_params, **redirects)
+    return ActionOutcome(True, message, back_screen, back_params, **redirects)

@@ -1,0 +1,95 @@
+"""Billing calls of one request: run concurrently, time-boxed, each identical call once.
+
+A ``CallSession`` lives for one request. ``submit`` returns a future; asking twice for the same
+operation with the same parameters returns the same future, so a screen that needs the account
+list for its switcher, its ownership check and its data calls the billing once.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from concurrent.futures import Future, ThreadPoolExecutor, TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from ..billing.contract import BillingBinding
+from ..billing.errors import BillingError, BillingNotFound, BillingRejected, BillingUnavailable, OperationNotSupported
+from ..billing.records import as_data
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of one call: ``value`` (records turned into plain data) or an ``error``."""
+
+    value: Any = None
+    error: str | None = None        # unavailable | timeout | rejected | not_found | unsupported | forbidden | invalid
+    reason: str = ""                # subscriber-facing text for "rejected"
+    record: Any = None              # the typed record, for the engine's own checks
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def _run_here(function, *args) -> Future:
+    """Call now, in this thread, and hand back a finished future (for in-process bindings)."""
+    future: Future = Future()
+    try:
+        future.set_result(function(*args))
+    except BaseException as exc:  # delivered through .result(), like a worker thread's
+        future.set_exception(exc)
+    return future
+
+
+def _freeze(params: Mapping[str, Any]) -> tuple:
+    return tuple(sorted((k, repr(v)) for k, v in params.items()))
+
+
+class CallSession:
+    def __init__(self, binding: BillingBinding, executor: ThreadPoolExecutor, default_timeout: float):
+        self.binding = binding
+        self.executor = executor
+        self.default_timeout = default_timeout
+        self._futures: dict[tuple, tuple[Future, float]] = {}
+
+    def submit(self, operation: str, params: Mapping[str, Any], timeout: float | None = None) -> tuple:
+        key = (operation, _freeze(params))
+        if key not in self._futures:
+            deadline = time.monotonic() + (timeout or self.default_timeout)
+            if self.binding.remote:
+                future = self.executor.submit(self.binding.call, operation, dict(params))
+            else:
+                future = _run_here(self.binding.call, operation, dict(params))
+            self._futures[key] = (future, deadline)
+        return key
+
+    def result(self, key: tuple) -> Outcome:
+        future, deadline = self._futures[key]
+        operation = key[0]
+        try:
+            record = future.result(timeout=max(0.0, deadline - time.monotonic()))
+        except FutureTimeout:
+            future.cancel()   # still queued behind busy workers: it will not run for nobody
+            log.warning("billing operation %s exceeded its timeout", operation)
+            return Outcome(error="timeout")
+        except BillingRejected as exc:
+            return Outcome(error="rejected", reason=exc.reason)
+        except BillingNotFound:
+            return Outcome(error="not_found")
+        except OperationNotSupported:
+            return Outcome(error="unsupported")
+        except BillingUnavailable as exc:
+            log.warning("billing operation %s unavailable: %s", operation, exc)
+            return Outcome(error="unavailable")
+        except BillingError as exc:
+            log.warning("billing operation %s failed: %s", operation, exc)
+            return Outcome(error="unavailable")
+        except Exception:  # a bug in a binding must not become an error page
+            log.exception("billing operation %s raised an unexpected error", operation)
+            return Outcome(error="unavailable")
+        return Outcome(value=as_data(record), record=record)
+
+    def call(self, operation: str, params: Mapping[str, Any], timeout: float | None = None) -> Outcome:
+        return self.result(self.submit(operation, params, timeout))

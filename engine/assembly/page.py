@@ -1,0 +1,211 @@
+"""Build the page model of a screen from its compiled spec and the outcomes of its data calls.
+
+No Flask here: URLs come from a ``Links`` object and UI texts from a ``gettext`` callable, so the
+same builder serves HTML, JSON and the preview.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any, Callable, Mapping, Protocol
+
+from ..kinds.base import Presented
+from ..schema.expressions import Text
+from ..schema.model import ActionSpec, Cabinet, FieldSpec, InputSpec, ScreenSpec, SectionSpec
+from .calls import Outcome
+from .views import (
+    AccountChoice, ActionView, FieldView, FormView, InputView, ItemView, NavItemView, PageView, SectionView,
+)
+
+
+log = logging.getLogger(__name__)
+
+
+class Links(Protocol):
+    def screen(self, screen_id: str, params: Mapping[str, Any]) -> str: ...
+    def action(self, action_id: str) -> str: ...
+
+
+class PageBuilder:
+    def __init__(self, cabinet: Cabinet, screen: ScreenSpec, outcomes: Mapping[str, Outcome],
+                 context: Mapping[str, Any], formatter, links: Links, gettext: Callable[[str], str],
+                 roles: set[str]):
+        self.cabinet = cabinet
+        self.screen = screen
+        self.outcomes = outcomes
+        self.context = context
+        self.fmt = formatter
+        self.locale = formatter.locale
+        self.links = links
+        self._ = gettext
+        self.roles = roles
+        # one key per rendered form: a double submit carries the same key, so it has one effect
+        self.request_key = secrets.token_urlsafe(16)
+
+    # --- texts ---------------------------------------------------------------------------------
+    def text(self, text: Text | None, context: Mapping[str, Any] | None = None) -> str:
+        if text is None:
+            return ""
+        return text.render(self.locale, self.context if context is None else context, self.fmt)
+
+    def failure_message(self, failed: list[Outcome]) -> str:
+        reasons = [o.reason for o in failed if o.error == "rejected" and o.reason]
+        if reasons and len(reasons) == len(failed):
+            return reasons[0]
+        if all(o.error == "not_found" for o in failed):
+            return self._("This information was not found.")
+        if any(o.error == "invalid" for o in failed):
+            return self._("The address of this page has a value that is not valid. Check it and try again.")
+        if any(o.error == "forbidden" for o in failed):
+            return self._("This information is not available for your account.")
+        return self._("This information is temporarily unavailable. Please try again later.")
+
+    # --- page ------------------------------------------------------------------------------------
+    def build(self, accounts: list[dict], selected_account: str | None, flash: list[tuple[str, str]]) -> PageView:
+        parent = self.cabinet.screens.get(self.screen.parent) if self.screen.parent else None
+        back_url = None
+        if parent is not None:
+            params = {p: self.context["params"].get(p) for p in parent.route_params}
+            back_url = self.links.screen(parent.id, params)
+        return PageView(
+            screen_id=self.screen.id,
+            title=self.text(self.screen.title),
+            sections=[view for spec in self.screen.sections if (view := self.section(spec)) is not None],
+            navigation=[
+                NavItemView(item.screen, self.text(item.title), self.links.screen(item.screen, {}), item.icon,
+                            item.screen == self.screen.id)
+                for item in self.cabinet.navigation
+                if self.roles & set(self.cabinet.screens[item.screen].roles)
+            ],
+            accounts=[AccountChoice(a["id"], str(a.get("number", a["id"])), a["id"] == selected_account)
+                      for a in accounts],
+            back_url=back_url,
+            flash=flash,
+        )
+
+    def section(self, spec: SectionSpec) -> SectionView | None:
+        failed = [self.outcomes[name] for name in sorted(spec.depends_on)
+                  if not self.outcomes[name].ok and not self._optional(name)]
+        view = SectionView(id=spec.id, kind=spec.kind.name, template=spec.kind.template, title=self.text(spec.title))
+        if failed:
+            view.state, view.message = "degraded", self.failure_message(failed)
+            return view
+        if spec.visible_if is not None and not _truthy(spec.visible_if.evaluate(self.context)):
+            return None
+        view.options = {k: self.text(v) if isinstance(v, Text) else v for k, v in spec.options.items()}
+        if spec.items is not None:
+            items = spec.items.evaluate(self.context)
+            items = self.searched(spec, items if isinstance(items, list) else [])
+            view.items = [self.item(spec, item) for item in items]
+        else:
+            view.fields = [f for field in spec.fields if (f := self.field(field, self.context)) is not None]
+        view.actions = [a for action_id in spec.actions if (a := self.action(self.cabinet.actions[action_id]))]
+        view.children = [c for child in spec.children if (c := self.section(child)) is not None]
+        if spec.kind.has_form and spec.options.get("method") == "get":
+            view.form = self.query_form(spec)
+        elif spec.kind.has_form and spec.submit:
+            view.form = self.form(spec)
+        return view
+
+    def searched(self, spec: SectionSpec, items: list) -> list:
+        keys = spec.options.get("search_in")
+        term = str(self.context["query"].get(spec.options.get("search_param") or "q", "")).strip().casefold()
+        if not keys or not term:
+            return items
+        return [item for item in items if isinstance(item, Mapping)
+                and any(term in str(item.get(key, "")).casefold() for key in keys)]
+
+    def _optional(self, name: str) -> bool:
+        call = self.screen.data.get(name)
+        return call is not None and call.optional
+
+    def item(self, spec: SectionSpec, item: Any) -> ItemView:
+        data = item if isinstance(item, Mapping) else {"value": item}
+        url = None
+        if spec.link is not None:
+            url = self.links.screen(spec.link.screen, {k: e.evaluate(data) for k, e in spec.link.params.items()})
+        return ItemView(fields=[f for field in spec.fields if (f := self.field(field, data)) is not None], url=url,
+                        actions=[a for item_action in spec.item_actions if (a := self.item_action(item_action, data))])
+
+    def field(self, spec: FieldSpec, data: Mapping[str, Any]) -> FieldView | None:
+        if spec.visible_if is not None and not _truthy(spec.visible_if.evaluate(data)):
+            return None
+        value = spec.value.evaluate(data) if spec.value is not None else None
+        try:
+            presented = spec.kind.present(value, spec.options, self.fmt)
+        except Exception:  # a kind that trips on odd billing data shows the value as text
+            log.exception("field kind %s could not present %r", spec.kind.name, value)
+            presented = Presented(display="" if value is None else str(value))
+        display = presented.pop("display", "")
+        return FieldView(kind=spec.kind.name, key=spec.key, label=self.text(spec.label),
+                         value=spec.kind.json_value(value, spec.options), display=display,
+                         template=spec.kind.template, attrs=dict(presented))
+
+    # --- actions and forms -------------------------------------------------------------------------
+    def hidden_fields(self) -> dict[str, str]:
+        hidden = {name: str(value) for name, value in self.context["params"].items()}
+        if self.context.get("account_id"):
+            # the account the page showed: switching accounts in another tab must not redirect the action
+            hidden["account"] = str(self.context["account_id"])
+        hidden["_screen"] = self.screen.id
+        hidden["_key"] = self.request_key
+        return hidden
+
+    def action(self, action: ActionSpec) -> ActionView | None:
+        if action.roles and not (self.roles & set(action.roles)):
+            return None
+        if action.visible_if is not None and not _truthy(action.visible_if.evaluate(self.context)):
+            return None
+        common = dict(id=action.id, title=self.text(action.title), style=action.style, icon=action.icon)
+        if action.screen is not None:
+            target = self.cabinet.screens[action.screen]
+            params = {k: e.evaluate(self.context) for k, e in action.params.items()}
+            for name in target.route_params:
+                params.setdefault(name, self.context["params"].get(name))
+            return ActionView(method="get", url=self.links.screen(target.id, params), **common)
+        # the confirmation text is rendered at the confirmation step, from the submitted form;
+        # here it only says that there will be one
+        return ActionView(method="post", url=self.links.action(action.id), confirm="1" if action.confirm else "",
+                          hidden=self.hidden_fields(), **common)
+
+    def item_action(self, item_action, item: Mapping[str, Any]) -> ActionView | None:
+        """The action's button for one item; the item's values ride along as form fields."""
+        if item_action.visible_if is not None and not _truthy(item_action.visible_if.evaluate(item)):
+            return None
+        view = self.action(self.cabinet.actions[item_action.action])
+        if view is not None:
+            values = {name: expr.evaluate(item) for name, expr in item_action.params.items()}
+            view.hidden = {**view.hidden, **{k: "" if v is None else str(v) for k, v in values.items()}}
+        return view
+
+    def form(self, spec: SectionSpec) -> FormView:
+        action = self.cabinet.actions[spec.submit]
+        return FormView(url=self.links.action(action.id), inputs=[self.input(i) for i in spec.inputs],
+                        submit=self.text(action.title), hidden=self.hidden_fields())
+
+    def query_form(self, spec: SectionSpec) -> FormView:
+        """A form whose inputs become this screen's query: no action, no CSRF, nothing changes."""
+        url = self.links.screen(self.screen.id, self.context["params"]) or ""
+        return FormView(url=url, inputs=[self.input(i) for i in spec.inputs], method="get",
+                        submit=self.text(spec.options.get("submit_label")) or self._("Show"))
+
+    def input(self, spec: InputSpec) -> InputView:
+        choices = [(c.value, self.text(c.label)) for c in spec.choices]
+        if spec.choices_from is not None:
+            excluded = spec.exclude.evaluate(self.context) if spec.exclude is not None else None
+            for element in spec.choices_from.evaluate(self.context) or []:
+                value = spec.choice_value.evaluate(element) if spec.choice_value else element
+                label = spec.choice_label.evaluate(element) if spec.choice_label else value
+                if excluded is None or str(value) != str(excluded):
+                    choices.append((str(value), str(label)))
+        default = spec.default.evaluate(self.context) if spec.default is not None else ""
+        return InputView(name=spec.name, label=self.text(spec.label), type=spec.type,
+                         value="" if default is None else str(default), required=spec.required, choices=choices,
+                         min=spec.min, max=spec.max, step=spec.step, help=self.text(spec.help))
+
+
+def _truthy(value: Any) -> bool:
+    """JMESPath truthiness: empty lists, objects and strings, false and null are false."""
+    if value is None or value is False:
+        return False
+    return not (isinstance(value, (str, list, dict)) and len(value) == 0)

@@ -1,0 +1,221 @@
+"""The billing contract: the operations an implementer provides.
+
+A binding subclasses ``BillingBinding`` and overrides the operations its billing supports; its
+``capabilities`` are exactly the operations it overrides, so a capability can never be claimed
+without code behind it. A cabinet schema that uses an operation outside the capabilities fails
+validation at load time.
+
+``OPERATIONS`` describes each operation's parameters for the engine: their types (to coerce form
+input), which ones name an account or a service (the engine checks those belong to the signed-in
+user before the binding is called), and which ones the engine fills itself (the user's own
+subscriber or dealer id, an idempotency key).
+
+Other ids a form may name — an order, a catalog item, a tariff — come with the account or service
+they belong to, which the engine has checked; a binding must look them up within that account or
+service (``cancel_order(account_id, order_id)`` refuses an order of another account with
+``BillingNotFound``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, ClassVar, Sequence
+
+from .errors import OperationNotSupported
+from .records import (
+    Account, ActionResult, BlockTerms, BonusBalance, CatalogItem, DealerOrderStats, DealerSubscriber,
+    HistoryEntry, Order, PaymentReceipt, PromisedPaymentTerms, Requisites, Service, TariffOffer,
+    TransferReceipt,
+)
+
+# What a parameter names, for the engine's ownership check.
+OWNED_ACCOUNT = "account"
+OWNED_SERVICE = "service"
+# Parameters the engine fills and a schema never sets.
+FROM_SUBSCRIBER = "subscriber"     # the signed-in user's subscriber id
+FROM_DEALER = "dealer"             # the signed-in user's dealer id
+IDEMPOTENCY_KEY = "idempotency"    # one key per submitted form: a resubmission repeats no effect
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str = "str"               # str | int | decimal | date
+    owned: str | None = None        # OWNED_ACCOUNT | OWNED_SERVICE
+    filled_by_engine: str | None = None
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str
+    params: tuple[Param, ...]
+    mutation: bool = False          # changes state: only from a POSTed action, never from a screen's data
+    doc: str = ""
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+    @property
+    def schema_params(self) -> tuple[Param, ...]:
+        """Parameters a schema must provide (the rest the engine fills)."""
+        return tuple(p for p in self.params if p.filled_by_engine is None)
+
+
+def _op(name: str, *params: Param, mutation: bool = False, doc: str = "") -> tuple[str, Operation]:
+    return name, Operation(name, tuple(params), mutation, doc)
+
+
+_ACCOUNT = Param("account_id", owned=OWNED_ACCOUNT)
+_SERVICE = Param("service_id", owned=OWNED_SERVICE)
+_KEY = Param("request_id", filled_by_engine=IDEMPOTENCY_KEY)
+
+OPERATIONS: dict[str, Operation] = dict([
+    _op("accounts", Param("subscriber_id", filled_by_engine=FROM_SUBSCRIBER),
+        doc="Personal accounts of a subscriber."),
+    _op("account", _ACCOUNT, doc="Balance and recommended payment of one account."),
+    _op("services", _ACCOUNT, doc="Services of an account with status and suspension reason."),
+    _op("service", _SERVICE, doc="One service in detail."),
+    _op("tariffs", _SERVICE, doc="Tariffs a service may move to, the current one included."),
+    _op("change_tariff", _SERVICE, Param("tariff_id"), _KEY, mutation=True),
+    _op("block_terms", _ACCOUNT, doc="Conditions of a voluntary block."),
+    _op("block_services", _ACCOUNT, Param("days", "int"), _KEY, mutation=True),
+    _op("unblock_services", _ACCOUNT, _KEY, mutation=True),
+    _op("history", _ACCOUNT, Param("date_from", "date"), Param("date_to", "date"),
+        doc="Charges and payments in a period, both ends included."),
+    _op("promised_payment_terms", _ACCOUNT),
+    _op("activate_promised_payment", _ACCOUNT, _KEY, mutation=True),
+    _op("catalog", doc="Services and equipment on sale."),
+    _op("order", _ACCOUNT, Param("item_id"), _KEY, mutation=True),
+    _op("orders", _ACCOUNT),
+    _op("cancel_order", _ACCOUNT, Param("order_id"), _KEY, mutation=True,
+        doc="Cancel an order while the billing allows it (refuse with the reason otherwise)."),
+    _op("register_payment", _ACCOUNT, Param("amount", "decimal"), Param("payment_id"), mutation=True,
+        doc="Credit a payment the engine received; the same payment_id twice credits once."),
+    _op("requisites", _ACCOUNT),
+    _op("update_requisites", _ACCOUNT, Param("payer_name"), Param("email", required=False),
+        Param("phone", required=False), Param("postal_address", required=False), _KEY, mutation=True),
+    _op("transfer", Param("from_account_id", owned=OWNED_ACCOUNT), Param("to_account_id", owned=OWNED_ACCOUNT),
+        Param("amount", "decimal"), _KEY, mutation=True),
+    _op("bonuses", _ACCOUNT),
+    _op("dealer_subscribers", Param("dealer_id", filled_by_engine=FROM_DEALER)),
+    _op("dealer_orders", Param("dealer_id", filled_by_engine=FROM_DEALER)),
+])
+
+
+class BillingBinding:
+    """Base class of bindings. Override the operations your billing supports.
+
+    Every method may raise ``BillingUnavailable``, ``BillingRejected`` or ``BillingNotFound``.
+    Methods are called from worker threads, concurrently: keep them thread-safe.
+    """
+
+    #: marshmallow schema of the binding's options (None: takes no options)
+    options_schema: ClassVar[Any] = None
+
+    #: True when calls wait on a network or another process: the engine then runs a screen's
+    #: calls concurrently in worker threads, each with a time limit. An in-process binding whose
+    #: calls only compute (remote = False) is called directly: threads would buy it no speed under
+    #: the GIL and cost CPU, and it must not block.
+    remote: bool = True
+
+    def __init__(self, **options: Any):
+        self.options = options
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        return capabilities_of(type(self))
+
+    def call(self, operation: str, params: dict[str, Any]) -> Any:
+        if operation not in self.capabilities:
+            raise OperationNotSupported(f"the billing binding does not provide {operation!r}")
+        return getattr(self, operation)(**params)
+
+    def close(self) -> None:
+        """Release connections; called when the app shuts down."""
+
+    # --- identity -----------------------------------------------------------------------------
+    def resolve_subscriber(self, login: str) -> str | None:
+        """The billing's subscriber id for a login, or None. Used to link sign-in to billing."""
+        return None
+
+    # --- operations (see OPERATIONS for parameters) ---------------------------------------------
+    def _unsupported(self, name: str):
+        raise OperationNotSupported(f"the billing binding does not provide {name!r}")
+
+    def accounts(self, subscriber_id: str) -> Sequence[Account]:
+        self._unsupported("accounts")
+
+    def account(self, account_id: str) -> Account:
+        self._unsupported("account")
+
+    def services(self, account_id: str) -> Sequence[Service]:
+        self._unsupported("services")
+
+    def service(self, service_id: str) -> Service:
+        self._unsupported("service")
+
+    def tariffs(self, service_id: str) -> Sequence[TariffOffer]:
+        self._unsupported("tariffs")
+
+    def change_tariff(self, service_id: str, tariff_id: str, request_id: str) -> ActionResult:
+        self._unsupported("change_tariff")
+
+    def block_terms(self, account_id: str) -> BlockTerms:
+        self._unsupported("block_terms")
+
+    def block_services(self, account_id: str, days: int, request_id: str) -> ActionResult:
+        self._unsupported("block_services")
+
+    def unblock_services(self, account_id: str, request_id: str) -> ActionResult:
+        self._unsupported("unblock_services")
+
+    def history(self, account_id: str, date_from: date, date_to: date) -> Sequence[HistoryEntry]:
+        self._unsupported("history")
+
+    def promised_payment_terms(self, account_id: str) -> PromisedPaymentTerms:
+        self._unsupported("promised_payment_terms")
+
+    def activate_promised_payment(self, account_id: str, request_id: str) -> ActionResult:
+        self._unsupported("activate_promised_payment")
+
+    def catalog(self) -> Sequence[CatalogItem]:
+        self._unsupported("catalog")
+
+    def order(self, account_id: str, item_id: str, request_id: str) -> Order:
+        self._unsupported("order")
+
+    def orders(self, account_id: str) -> Sequence[Order]:
+        self._unsupported("orders")
+
+    def cancel_order(self, account_id: str, order_id: str, request_id: str) -> Order:
+        self._unsupported("cancel_order")
+
+    def register_payment(self, account_id: str, amount: Decimal, payment_id: str) -> PaymentReceipt:
+        self._unsupported("register_payment")
+
+    def requisites(self, account_id: str) -> Requisites:
+        self._unsupported("requisites")
+
+    def update_requisites(self, account_id: str, payer_name: str, request_id: str, email: str = "",
+                          phone: str = "", postal_address: str = "") -> Requisites:
+        self._unsupported("update_requisites")
+
+    def transfer(self, from_account_id: str, to_account_id: str, amount: Decimal,
+                 request_id: str) -> TransferReceipt:
+        self._unsupported("transfer")
+
+    def bonuses(self, account_id: str) -> BonusBalance:
+        self._unsupported("bonuses")
+
+    def dealer_subscribers(self, dealer_id: str) -> Sequence[DealerSubscriber]:
+        self._unsupported("dealer_subscribers")
+
+    def dealer_orders(self, dealer_id: str) -> DealerOrderStats:
+        self._unsupported("dealer_orders")
+
+
+def capabilities_of(binding_cls: type[BillingBinding]) -> frozenset[str]:
+    """The operations a binding class overrides: what it can do, known without connecting."""
+    return frozenset(name for name in OPERATIONS if getattr(binding_cls, name) is not getattr(BillingBinding, name))

@@ -1,0 +1,552 @@
+"""The demo billing: a small but persistent billing in SQLite or PostgreSQL.
+
+It backs the demo cabinet and the benchmarks, and shows implementers what a binding does: typed
+records, subscriber-facing refusals, idempotent mutations, thread safety.
+"""
+from __future__ import annotations
+
+import functools
+import re
+import time as clock
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
+
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ...sqlengines import BEGIN_OPTION, open_engine
+from ..contract import BillingBinding
+from ..errors import BillingNotFound, BillingRejected
+from ..records import (
+    Account, ActionResult, BlockTerms, BonusBalance, CatalogItem, DealerOrderStats, DealerSubscriber,
+    HistoryEntry, OperationKind, Order, OrderStatus, PaymentReceipt, PromisedPaymentTerms, Requisites,
+    Service, ServiceStatus, TariffOffer, TransferReceipt,
+)
+from .models import (
+    CENT, CHANGEABLE_STATUSES, MOSCOW, AccountRow, CatalogItemRow, DealerRow, DealerSubscriberRow,
+    HistoryRow, OrderRow, ProcessedRequest, PromisedPaymentRow, RequisitesRow, ServiceRow, SubscriberRow,
+    TariffRow, decode_result, encode_result,
+)
+from .seed import first_of_next_month, install
+
+R = TypeVar("R")
+
+BLOCK_MIN_DAYS, BLOCK_MAX_DAYS, BLOCK_FEE_PER_DAY = 7, 90, Decimal("1.00")
+BLOCK_DESCRIPTION = (
+    "На время блокировки абонентская плата за заблокированные услуги не начисляется. Стоимость "
+    "блокировки — 1 ₽ в сутки, она списывается сразу за весь срок; при досрочной разблокировке "
+    "неиспользованные дни возвращаются на счёт. Услуги, приостановленные оператором, блокировка "
+    "не затрагивает."
+)
+PROMISED_REPAY_DAYS, PROMISED_INTERVAL_DAYS = 3, 25
+NO_CHANGE_FEE = Decimal("0.00")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_NO_TARIFF_CHANGE = {
+    ServiceStatus.SUSPENDED: "Услуга приостановлена: сменить тариф можно после возобновления её работы",
+    ServiceStatus.PENDING: "Услуга ещё не подключена: сменить тариф можно после подключения",
+    ServiceStatus.CLOSED: "Услуга отключена: сменить её тариф нельзя",
+    ServiceStatus.ACTIVE: "Для этой услуги смена тарифа недоступна",
+    ServiceStatus.BLOCKED: "Для этой услуги смена тарифа недоступна",
+}
+
+
+class DemoBillingOptions(Schema):
+    database_url = fields.String(required=True)
+    latency_ms = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+def rub(amount: Decimal) -> str:
+    """3146.1 -> '3 146,10 ₽', as subscribers read money."""
+    return f"{amount:,.2f}".replace(",", " ").replace(".", ",") + " ₽"
+
+
+
+
+def _remote(method: Callable[..., R]) -> Callable[..., R]:
+    """An operation of the billing: it first waits ``latency_ms``, as a billing over the network would."""
+
+    @functools.wraps(method)
+    def call(self: DemoBilling, *args: Any, **kwargs: Any) -> R:
+        if self._latency_s:
+            clock.sleep(self._latency_s)
+        return method(self, *args, **kwargs)
+
+    return call
+
+
+def _new_reference(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8].upper()}"
+
+
+def _money(amount: Any) -> Decimal:
+    """A positive amount in roubles and kopecks, or a refusal."""
+    try:
+        value = Decimal(str(amount))
+    except InvalidOperation:
+        raise BillingRejected("Укажите сумму числом, например 500 или 499,90", "invalid_amount") from None
+    if not value.is_finite() or value <= 0:
+        raise BillingRejected("Сумма должна быть больше нуля", "invalid_amount")
+    if value != value.quantize(CENT):
+        raise BillingRejected("Сумма указывается в рублях и копейках, не точнее 0,01 ₽", "invalid_amount")
+    return value.quantize(CENT)
+
+
+class DemoBilling(BillingBinding):
+    """A demo billing with the subscriber demo1 and the dealer demo2 of the seed screens."""
+
+    options_schema = DemoBillingOptions
+
+    def __init__(self, database_url: str, latency_ms: int = 0, today: date | None = None):
+        if latency_ms < 0:
+            raise ValueError("latency_ms must be 0 or more")
+        super().__init__(database_url=database_url, latency_ms=latency_ms)
+        self._latency_s = latency_ms / 1000
+        self._fixed_today = today
+        self._engine = open_engine(database_url, "the demo billing")
+        self._writer = self._engine.execution_options(**{BEGIN_OPTION: "BEGIN IMMEDIATE"})
+        try:
+            install(self._writer, self._today())
+        except BaseException:
+            self._engine.dispose()
+            raise
+
+    @property
+    def remote(self) -> bool:
+        """With a latency the demo stands in for a billing across the network; without, it only
+        computes in-process (see BillingBinding.remote)."""
+        return self._latency_s > 0
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    # --- plumbing ------------------------------------------------------------------------------
+    def _today(self) -> date:
+        return self._fixed_today or datetime.now(MOSCOW).date()
+
+    def _now(self) -> datetime:
+        now = datetime.now(MOSCOW)
+        # a fixed day keeps new history entries inside that day, where tests look for them
+        return datetime.combine(self._fixed_today, now.timetz()) if self._fixed_today else now
+
+    def _reading(self) -> Session:
+        return Session(self._engine)
+
+    def _once(self, operation: str, key: str, result_type: type[R],
+              locked_accounts: Callable[[Session], Iterable[str]], apply: Callable[[Session], R]) -> R:
+        """Run a mutation once per key: a repeated key answers with the result of the first call."""
+        try:
+            with Session(self._writer, expire_on_commit=False) as session:
+                self._lock_accounts(session, locked_accounts(session))
+                # looked up after the lock, so a concurrent twin has either committed or not begun
+                done = session.get(ProcessedRequest, (operation, key))
+                if done is not None:
+                    return decode_result(result_type, done.result)
+                result = apply(session)
+                session.add(ProcessedRequest(operation=operation, request_id=key, processed_at=self._now(),
+                                             result=encode_result(result)))
+                session.commit()
+                return result
+        except IntegrityError:
+            # a twin committed the same key first; its effect stands and ours was rolled back
+            with self._reading() as session:
+                done = session.get(ProcessedRequest, (operation, key))
+                if done is None:
+                    raise
+                return decode_result(result_type, done.result)
+
+    @staticmethod
+    def _lock_accounts(session: Session, account_ids: Iterable[str]) -> None:
+        """Lock accounts in id order, so two transfers never deadlock (SQLite: BEGIN IMMEDIATE did)."""
+        wanted = sorted(set(account_ids))
+        found = set(session.scalars(select(AccountRow.id).where(AccountRow.id.in_(wanted))
+                                    .order_by(AccountRow.id).with_for_update()))
+        missing = [account_id for account_id in wanted if account_id not in found]
+        if missing:
+            raise BillingNotFound(f"no account {missing[0]!r}")
+
+    @staticmethod
+    def _account_row(session: Session, account_id: str) -> AccountRow:
+        row = session.get(AccountRow, account_id)
+        if row is None:
+            raise BillingNotFound(f"no account {account_id!r}")
+        return row
+
+    @staticmethod
+    def _service_row(session: Session, service_id: str) -> ServiceRow:
+        row = session.get(ServiceRow, service_id)
+        if row is None:
+            raise BillingNotFound(f"no service {service_id!r}")
+        return row
+
+    @staticmethod
+    def _account_of_service(session: Session, service_id: str) -> str:
+        # only the id: the service itself is loaded after its account is locked, so it is current
+        account_id = session.scalar(select(ServiceRow.account_id).where(ServiceRow.id == service_id))
+        if account_id is None:
+            raise BillingNotFound(f"no service {service_id!r}")
+        return account_id
+
+    @staticmethod
+    def _services_of(session: Session, account_id: str) -> Sequence[ServiceRow]:
+        return session.scalars(select(ServiceRow).where(ServiceRow.account_id == account_id)
+                               .order_by(ServiceRow.position, ServiceRow.id)).all()
+
+    @staticmethod
+    def _tariffs_of_kind(session: Session, kind: str) -> Sequence[TariffRow]:
+        return session.scalars(select(TariffRow).where(TariffRow.kind == kind)
+                               .order_by(TariffRow.position)).all()
+
+    def _record(self, session: Session, account: AccountRow, kind: OperationKind, amount: Decimal,
+                description: str) -> None:
+        account.balance += amount
+        session.add(HistoryRow(account_id=account.id, at=self._now(), kind=kind.value, amount=amount,
+                               description=description))
+
+    def _lift_debt_suspensions(self, session: Session, account: AccountRow) -> None:
+        """Money that clears the debt restores the services suspended for it, as a billing would."""
+        if account.balance < 0:
+            return
+        for service in self._services_of(session, account.id):
+            if service.status == ServiceStatus.SUSPENDED.value and service.suspension_code == "debt":
+                service.status, service.tariff_change_allowed = ServiceStatus.ACTIVE.value, True
+                service.suspension_code, service.suspension_since, service.suspension_details = None, None, ""
+
+    # --- identity ------------------------------------------------------------------------------
+    @_remote
+    def resolve_subscriber(self, login: str) -> str | None:
+        with self._reading() as session:
+            return session.scalar(select(SubscriberRow.id).where(SubscriberRow.login == login))
+
+    # --- accounts and services -----------------------------------------------------------------
+    @_remote
+    def accounts(self, subscriber_id: str) -> Sequence[Account]:
+        with self._reading() as session:
+            if session.get(SubscriberRow, subscriber_id) is None:
+                raise BillingNotFound(f"no subscriber {subscriber_id!r}")
+            rows = session.scalars(select(AccountRow).where(AccountRow.subscriber_id == subscriber_id)
+                                   .order_by(AccountRow.number)).all()
+            return [row.to_record() for row in rows]
+
+    @_remote
+    def account(self, account_id: str) -> Account:
+        with self._reading() as session:
+            return self._account_row(session, account_id).to_record()
+
+    @_remote
+    def services(self, account_id: str) -> Sequence[Service]:
+        with self._reading() as session:
+            self._account_row(session, account_id)
+            return [row.to_record(self._today()) for row in self._services_of(session, account_id)]
+
+    @_remote
+    def service(self, service_id: str) -> Service:
+        with self._reading() as session:
+            return self._service_row(session, service_id).to_record(self._today())
+
+    # --- tariffs -------------------------------------------------------------------------------
+    @_remote
+    def tariffs(self, service_id: str) -> Sequence[TariffOffer]:
+        with self._reading() as session:
+            service, today = self._service_row(session, service_id), self._today()
+            current = service.state(today).tariff
+            offers = [TariffOffer(current.to_record(), current=True, change_fee=NO_CHANGE_FEE)]
+            if service.to_record(today).tariff_change_allowed:
+                offers += [TariffOffer(tariff.to_record(), current=False, change_fee=NO_CHANGE_FEE,
+                                       effective_date=first_of_next_month(today))
+                           for tariff in self._tariffs_of_kind(session, service.kind)
+                           if tariff.id != current.id]
+            return offers
+
+    @_remote
+    def change_tariff(self, service_id: str, tariff_id: str, request_id: str) -> ActionResult:
+        def apply(session: Session) -> ActionResult:
+            service, today = self._service_row(session, service_id), self._today()
+            state = service.settle(today)
+            if state.status not in CHANGEABLE_STATUSES or not service.tariff_change_allowed:
+                raise BillingRejected(_NO_TARIFF_CHANGE[state.status], "tariff_change_not_allowed")
+            offered = {tariff.id: tariff for tariff in self._tariffs_of_kind(session, service.kind)}
+            if tariff_id not in offered:
+                raise BillingRejected("Этот тариф недоступен для услуги", "tariff_not_offered")
+            tariff = offered[tariff_id]
+            if tariff.id == state.tariff.id:
+                raise BillingRejected(f"Тариф «{tariff.name}» уже подключён", "tariff_is_current")
+            effective = first_of_next_month(today)
+            service.planned_tariff, service.planned_from = tariff, effective
+            return ActionResult(ok=True, reference=_new_reference("TC"), effective_date=effective,
+                                message=f"Тариф «{tariff.name}» будет подключён с {effective:%d.%m.%Y}")
+
+        return self._once("change_tariff", request_id, ActionResult,
+                          lambda session: [self._account_of_service(session, service_id)], apply)
+
+    # --- voluntary block -----------------------------------------------------------------------
+    @_remote
+    def block_terms(self, account_id: str) -> BlockTerms:
+        with self._reading() as session:
+            self._account_row(session, account_id)
+            states = [row.state(self._today()) for row in self._services_of(session, account_id)]
+            until = [s.blocked_until for s in states if s.status is ServiceStatus.BLOCKED and s.blocked_until]
+            return BlockTerms(BLOCK_MIN_DAYS, BLOCK_MAX_DAYS, BLOCK_FEE_PER_DAY, blocked=bool(until),
+                              blocked_until=max(until, default=None), description=BLOCK_DESCRIPTION)
+
+    @_remote
+    def block_services(self, account_id: str, days: int, request_id: str) -> ActionResult:
+        def apply(session: Session) -> ActionResult:
+            if not BLOCK_MIN_DAYS <= days <= BLOCK_MAX_DAYS:
+                raise BillingRejected(f"Услуги можно заблокировать на срок от {BLOCK_MIN_DAYS} "
+                                      f"до {BLOCK_MAX_DAYS} дней", "block_days_out_of_range")
+            today = self._today()
+            rows = self._services_of(session, account_id)
+            statuses = [row.settle(today).status for row in rows]
+            if ServiceStatus.BLOCKED in statuses:
+                raise BillingRejected("Услуги уже заблокированы. Сначала разблокируйте их",
+                                      "already_blocked")
+            active = [row for row, status in zip(rows, statuses, strict=True)
+                      if status is ServiceStatus.ACTIVE]
+            if not active:
+                raise BillingRejected("На лицевом счёте нет работающих услуг, которые можно заблокировать",
+                                      "nothing_to_block")
+            until = today + timedelta(days=days)
+            for row in active:
+                row.status, row.blocked_until = ServiceStatus.BLOCKED.value, until
+            self._record(session, session.get(AccountRow, account_id), OperationKind.CHARGE,
+                         -(BLOCK_FEE_PER_DAY * days), f"Добровольная блокировка услуг на {days} дн.")
+            return ActionResult(ok=True, reference=_new_reference("BL"), effective_date=today,
+                                message=f"Услуги заблокированы до {until:%d.%m.%Y}",
+                                extra={"blocked_until": until.isoformat(),
+                                       "services": [row.id for row in active]})
+
+        return self._once("block_services", request_id, ActionResult, lambda session: [account_id], apply)
+
+    @_remote
+    def unblock_services(self, account_id: str, request_id: str) -> ActionResult:
+        def apply(session: Session) -> ActionResult:
+            today = self._today()
+            blocked = [row for row in self._services_of(session, account_id)
+                       if row.settle(today).status is ServiceStatus.BLOCKED]
+            if not blocked:
+                raise BillingRejected("Заблокированных услуг нет", "not_blocked")
+            unused_days = max((row.blocked_until - today).days for row in blocked)
+            for row in blocked:
+                row.status, row.blocked_until = ServiceStatus.ACTIVE.value, None
+            message = "Услуги разблокированы"
+            if unused_days > 0:
+                refund = BLOCK_FEE_PER_DAY * unused_days
+                self._record(session, session.get(AccountRow, account_id), OperationKind.REFUND, refund,
+                             f"Возврат за неиспользованные дни блокировки ({unused_days} дн.)")
+                message += f", на счёт возвращено {rub(refund)}"
+            return ActionResult(ok=True, reference=_new_reference("UB"), effective_date=today,
+                                message=message)
+
+        return self._once("unblock_services", request_id, ActionResult, lambda session: [account_id], apply)
+
+    # --- history -------------------------------------------------------------------------------
+    @_remote
+    def history(self, account_id: str, date_from: date, date_to: date) -> Sequence[HistoryEntry]:
+        if date_from > date_to:
+            raise BillingRejected("Начало периода позже его окончания", "invalid_period")
+        # whole days of the operator's time zone, both ends included
+        start = datetime.combine(date_from, time.min, MOSCOW)
+        end = datetime.combine(date_to + timedelta(days=1), time.min, MOSCOW)
+        with self._reading() as session:
+            self._account_row(session, account_id)
+            rows = session.scalars(select(HistoryRow).where(HistoryRow.account_id == account_id,
+                                                            HistoryRow.at >= start, HistoryRow.at < end)
+                                   .order_by(HistoryRow.at.desc(), HistoryRow.id.desc())).all()
+            return [row.to_record() for row in rows]
+
+    # --- promised payment ----------------------------------------------------------------------
+    @_remote
+    def promised_payment_terms(self, account_id: str) -> PromisedPaymentTerms:
+        with self._reading() as session:
+            return self._promised_terms(session, self._account_row(session, account_id))
+
+    def _promised_terms(self, session: Session, account: AccountRow) -> PromisedPaymentTerms:
+        today = self._today()
+        amount = account.recommended_amount or Decimal("0.00")
+        last = session.scalars(select(PromisedPaymentRow).where(PromisedPaymentRow.account_id == account.id)
+                               .order_by(PromisedPaymentRow.activated_on.desc(), PromisedPaymentRow.id.desc())
+                               .limit(1)).first()
+        terms = dict(amount=amount, repay_days=PROMISED_REPAY_DAYS, interval_days=PROMISED_INTERVAL_DAYS,
+                     repay_by=today + timedelta(days=PROMISED_REPAY_DAYS))
+        next_allowed = last.activated_on + timedelta(days=PROMISED_INTERVAL_DAYS) if last else None
+        if last is not None and today <= last.repay_by:
+            return PromisedPaymentTerms(
+                **terms, eligible=False, active=True, available_from=next_allowed,
+                ineligible_reason=f"Обещанный платёж уже подключён: погасите его до {last.repay_by:%d.%m.%Y}")
+        if next_allowed is not None and today < next_allowed:
+            return PromisedPaymentTerms(
+                **terms, eligible=False, available_from=next_allowed,
+                ineligible_reason=f"Обещанный платёж можно подключать раз в {PROMISED_INTERVAL_DAYS} дней. "
+                                  f"Следующий — с {next_allowed:%d.%m.%Y}")
+        if amount <= 0:
+            return PromisedPaymentTerms(**terms, eligible=False,
+                                        ineligible_reason="Сейчас нет суммы к оплате")
+        return PromisedPaymentTerms(**terms, eligible=True)
+
+    @_remote
+    def activate_promised_payment(self, account_id: str, request_id: str) -> ActionResult:
+        def apply(session: Session) -> ActionResult:
+            account = session.get(AccountRow, account_id)
+            terms = self._promised_terms(session, account)
+            if not terms.eligible:
+                raise BillingRejected(terms.ineligible_reason, "promised_payment_unavailable")
+            session.add(PromisedPaymentRow(account_id=account_id, amount=terms.amount,
+                                           activated_on=self._today(), repay_by=terms.repay_by))
+            self._record(session, account, OperationKind.PAYMENT, terms.amount, "Обещанный платёж")
+            self._lift_debt_suspensions(session, account)
+            return ActionResult(ok=True, reference=_new_reference("PP"), effective_date=terms.repay_by,
+                                message=f"Обещанный платёж {rub(terms.amount)} зачислен. "
+                                        f"Погасите его до {terms.repay_by:%d.%m.%Y}")
+
+        return self._once("activate_promised_payment", request_id, ActionResult,
+                          lambda session: [account_id], apply)
+
+    # --- catalog and orders --------------------------------------------------------------------
+    @_remote
+    def catalog(self) -> Sequence[CatalogItem]:
+        with self._reading() as session:
+            rows = session.scalars(select(CatalogItemRow).order_by(CatalogItemRow.position)).all()
+            return [row.to_record() for row in rows]
+
+    @_remote
+    def order(self, account_id: str, item_id: str, request_id: str) -> Order:
+        def apply(session: Session) -> Order:
+            item = session.get(CatalogItemRow, item_id)
+            if item is None:
+                raise BillingNotFound(f"no catalog item {item_id!r}")
+            if item.monthly and session.scalar(select(OrderRow.id).where(
+                    OrderRow.account_id == account_id, OrderRow.item_id == item_id,
+                    OrderRow.status != OrderStatus.CANCELLED.value).limit(1)):
+                raise BillingRejected(f"Услуга «{item.name}» уже заказана на этот лицевой счёт",
+                                      "already_ordered")
+            row = OrderRow(id=_new_reference("ORD"), account_id=account_id, item=item,
+                           status=OrderStatus.NEW.value, created_at=self._now())
+            session.add(row)
+            return row.to_record()
+
+        return self._once("order", request_id, Order, lambda session: [account_id], apply)
+
+    @_remote
+    def cancel_order(self, account_id: str, order_id: str, request_id: str) -> Order:
+        def apply(session: Session) -> Order:
+            row = session.get(OrderRow, order_id)
+            if row is None or row.account_id != account_id:
+                raise BillingNotFound(f"no order {order_id!r} on account {account_id!r}")
+            if row.status != OrderStatus.NEW.value:
+                raise BillingRejected("Заказ уже в работе или выполнен — отменить его можно только через поддержку",
+                                      "order_not_cancellable")
+            row.status = OrderStatus.CANCELLED.value
+            return row.to_record()
+
+        return self._once("cancel_order", request_id, Order, lambda session: [account_id], apply)
+
+    @_remote
+    def orders(self, account_id: str) -> Sequence[Order]:
+        with self._reading() as session:
+            self._account_row(session, account_id)
+            rows = session.scalars(select(OrderRow).where(OrderRow.account_id == account_id)
+                                   .order_by(OrderRow.created_at.desc(), OrderRow.id)).all()
+            return [row.to_record() for row in rows]
+
+    # --- money ---------------------------------------------------------------------------------
+    @_remote
+    def register_payment(self, account_id: str, amount: Decimal, payment_id: str) -> PaymentReceipt:
+        value = _money(amount)
+
+        def apply(session: Session) -> PaymentReceipt:
+            account = session.get(AccountRow, account_id)
+            self._record(session, account, OperationKind.PAYMENT, value, "Оплата банковской картой")
+            self._lift_debt_suspensions(session, account)
+            return PaymentReceipt(payment_id, account_id, value, self._now(), _new_reference("PAY"))
+
+        return self._once("register_payment", payment_id, PaymentReceipt, lambda session: [account_id], apply)
+
+    @_remote
+    def transfer(self, from_account_id: str, to_account_id: str, amount: Decimal,
+                 request_id: str) -> TransferReceipt:
+        value = _money(amount)
+        if from_account_id == to_account_id:
+            raise BillingRejected("Выберите другой лицевой счёт: перевод на тот же счёт невозможен",
+                                  "same_account")
+
+        def apply(session: Session) -> TransferReceipt:
+            source, target = session.get(AccountRow, from_account_id), session.get(AccountRow, to_account_id)
+            if source.balance < value:
+                available = rub(max(source.balance, Decimal("0.00")))
+                raise BillingRejected(f"Недостаточно средств на лицевом счёте {source.number}: "
+                                      f"доступно {available}", "insufficient_funds")
+            self._record(session, source, OperationKind.TRANSFER, -value,
+                         f"Перевод на лицевой счёт {target.number}")
+            self._record(session, target, OperationKind.TRANSFER, value,
+                         f"Перевод с лицевого счёта {source.number}")
+            self._lift_debt_suspensions(session, target)
+            return TransferReceipt(_new_reference("TR"), from_account_id, to_account_id, value, self._now())
+
+        return self._once("transfer", request_id, TransferReceipt,
+                          lambda session: [from_account_id, to_account_id], apply)
+
+    @_remote
+    def bonuses(self, account_id: str) -> BonusBalance:
+        with self._reading() as session:
+            return self._account_row(session, account_id).bonus_record()
+
+    # --- requisites ----------------------------------------------------------------------------
+    @_remote
+    def requisites(self, account_id: str) -> Requisites:
+        with self._reading() as session:
+            self._account_row(session, account_id)
+            row = session.get(RequisitesRow, account_id)
+            return row.to_record() if row else Requisites(account_id, payer_name="")
+
+    @_remote
+    def update_requisites(self, account_id: str, payer_name: str, request_id: str, email: str = "",
+                          phone: str = "", postal_address: str = "") -> Requisites:
+        # the form shows every field, so an empty one clears it
+        payer_name, email, phone, postal_address = (
+            value.strip() for value in (payer_name, email, phone, postal_address))
+        if not payer_name:
+            raise BillingRejected("Укажите имя плательщика", "payer_name_required")
+        if email and not _EMAIL.match(email):
+            raise BillingRejected("Проверьте адрес электронной почты", "invalid_email")
+        if phone and not 10 <= sum(ch.isdigit() for ch in phone) <= 15:
+            raise BillingRejected("Укажите телефон в формате +7 (900) 000-00-00", "invalid_phone")
+
+        def apply(session: Session) -> Requisites:
+            row = session.get(RequisitesRow, account_id)
+            if row is None:
+                row = RequisitesRow(account_id=account_id, payer_name=payer_name)
+                session.add(row)
+            row.payer_name, row.email, row.phone = payer_name, email, phone
+            row.postal_address = postal_address
+            return row.to_record()
+
+        return self._once("update_requisites", request_id, Requisites, lambda session: [account_id], apply)
+
+    # --- dealer --------------------------------------------------------------------------------
+    @_remote
+    def dealer_subscribers(self, dealer_id: str) -> Sequence[DealerSubscriber]:
+        with self._reading() as session:
+            self._dealer_row(session, dealer_id)
+            newest_first = (DealerSubscriberRow.added_on.desc(), DealerSubscriberRow.id)
+            rows = session.scalars(select(DealerSubscriberRow)
+                                   .where(DealerSubscriberRow.dealer_id == dealer_id)
+                                   .order_by(*newest_first)).all()
+            return [row.to_record() for row in rows]
+
+    @_remote
+    def dealer_orders(self, dealer_id: str) -> DealerOrderStats:
+        with self._reading() as session:
+            dealer = self._dealer_row(session, dealer_id)
+            return DealerOrderStats(dealer.orders_total, dealer.orders_processed, dealer.orders_in_progress)
+
+    @staticmethod
+    def _dealer_row(session: Session, dealer_id: str) -> DealerRow:
+        row = session.get(DealerRow, dealer_id)
+        if row is None:
+            raise BillingNotFound(f"no dealer {dealer_id!r}")
+        return row

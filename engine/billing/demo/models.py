@@ -1,0 +1,347 @@
+"""Tables of the demo billing and their conversion to contract records.
+
+The tables have their own ``DeclarativeBase`` and a ``demo_`` prefix, so the demo billing can share
+a database with the engine's own tables without touching them. Money is stored as whole kopecks
+(exact on SQLite, which has no decimal type); instants as naive UTC, returned as aware datetimes.
+"""
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import types
+import typing
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, Text, TypeDecorator
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from ..records import (
+    Account, BonusBalance, CatalogItem, DealerSubscriber, HistoryEntry, OperationKind, Order, OrderStatus,
+    PlannedChange, RecommendedPayment, Requisites, Service, ServiceStatus, Suspension, Tariff,
+)
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+CENT = Decimal("0.01")
+
+
+class Money(TypeDecorator):
+    """Decimal roubles stored as integer kopecks."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return int((Decimal(value) * 100).to_integral_value(ROUND_HALF_UP))
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else (Decimal(value) / 100).quantize(CENT)
+
+
+class UtcDateTime(TypeDecorator):
+    """Aware datetimes stored as naive UTC: SQLite keeps no offsets, PostgreSQL gets the same values."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("the demo billing stores aware datetimes only")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else value.replace(tzinfo=UTC).astimezone(MOSCOW)
+
+
+class DemoBase(DeclarativeBase):
+    type_annotation_map = {Decimal: Money(), datetime: UtcDateTime(), str: String(255)}
+
+
+class SubscriberRow(DemoBase):
+    __tablename__ = "demo_subscribers"
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(unique=True)
+    name: Mapped[str]
+
+
+class AccountRow(DemoBase):
+    __tablename__ = "demo_accounts"
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[str] = mapped_column(ForeignKey("demo_subscribers.id"), index=True)
+    number: Mapped[str]
+    holder: Mapped[str]
+    currency: Mapped[str] = mapped_column(default="RUB")
+    balance: Mapped[Decimal]
+    status: Mapped[str] = mapped_column(default="active")
+    address: Mapped[str] = mapped_column(default="")
+    recommended_amount: Mapped[Decimal | None]
+    recommended_due: Mapped[date | None]
+    bonus_points: Mapped[Decimal] = mapped_column(default=Decimal("0"))
+    bonus_program: Mapped[str] = mapped_column(default="")
+    bonus_expires: Mapped[date | None]
+
+    def to_record(self) -> Account:
+        recommended = None
+        if self.recommended_amount is not None and self.recommended_due is not None:
+            recommended = RecommendedPayment(self.recommended_amount, self.recommended_due)
+        return Account(self.id, self.number, self.holder, self.currency, self.balance, self.status,
+                       recommended, self.address)
+
+    def bonus_record(self) -> BonusBalance:
+        return BonusBalance(self.id, self.bonus_points, self.bonus_program, self.bonus_expires)
+
+
+class RequisitesRow(DemoBase):
+    __tablename__ = "demo_requisites"
+
+    account_id: Mapped[str] = mapped_column(ForeignKey("demo_accounts.id"), primary_key=True)
+    payer_name: Mapped[str]
+    email: Mapped[str] = mapped_column(default="")
+    phone: Mapped[str] = mapped_column(default="")
+    postal_address: Mapped[str] = mapped_column(default="")
+    inn: Mapped[str] = mapped_column(default="")
+
+    def to_record(self) -> Requisites:
+        return Requisites(self.account_id, self.payer_name, self.email, self.phone, self.postal_address,
+                          self.inn)
+
+
+class TariffRow(DemoBase):
+    __tablename__ = "demo_tariffs"
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(index=True)   # the service kind it applies to
+    name: Mapped[str]
+    fee: Mapped[Decimal]
+    description: Mapped[str] = mapped_column(Text, default="")
+    speed_mbps: Mapped[int | None]
+    position: Mapped[int] = mapped_column(default=0)
+
+    def to_record(self) -> Tariff:
+        return Tariff(self.id, self.name, self.fee, "month", self.description, self.speed_mbps)
+
+
+# A tariff may change while the service works or is paused by the subscriber.
+CHANGEABLE_STATUSES = frozenset({ServiceStatus.ACTIVE, ServiceStatus.BLOCKED})
+
+
+@dataclass(frozen=True)
+class ServiceState:
+    """A service as of a day: blocks that ran out and planned changes that came due are applied."""
+
+    status: ServiceStatus
+    blocked_until: date | None
+    tariff: TariffRow
+    planned_tariff: TariffRow | None
+    planned_from: date | None
+
+
+class ServiceRow(DemoBase):
+    __tablename__ = "demo_services"
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("demo_accounts.id"), index=True)
+    name: Mapped[str]
+    kind: Mapped[str]
+    status: Mapped[str]
+    tariff_id: Mapped[str] = mapped_column(ForeignKey("demo_tariffs.id"))
+    address: Mapped[str] = mapped_column(default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    suspension_code: Mapped[str | None]
+    suspension_since: Mapped[date | None]
+    suspension_details: Mapped[str] = mapped_column(Text, default="")
+    blocked_until: Mapped[date | None]
+    tariff_change_allowed: Mapped[bool] = mapped_column(default=True)
+    planned_tariff_id: Mapped[str | None] = mapped_column(ForeignKey("demo_tariffs.id"))
+    planned_from: Mapped[date | None]
+    position: Mapped[int] = mapped_column(default=0)
+
+    tariff: Mapped[TariffRow] = relationship(foreign_keys=[tariff_id], lazy="joined")
+    planned_tariff: Mapped[TariffRow | None] = relationship(foreign_keys=[planned_tariff_id], lazy="joined")
+
+    def state(self, today: date) -> ServiceState:
+        status, blocked_until = ServiceStatus(self.status), self.blocked_until
+        if status is ServiceStatus.BLOCKED and blocked_until is not None and blocked_until <= today:
+            status, blocked_until = ServiceStatus.ACTIVE, None
+        tariff, planned, planned_from = self.tariff, self.planned_tariff, self.planned_from
+        if planned is not None and planned_from is not None and planned_from <= today:
+            tariff, planned, planned_from = planned, None, None
+        return ServiceState(status, blocked_until, tariff, planned, planned_from)
+
+    def settle(self, today: date) -> ServiceState:
+        """Write the state of ``today`` into the row (in a write transaction, before changing it)."""
+        state = self.state(today)
+        self.status, self.blocked_until = state.status.value, state.blocked_until
+        self.tariff, self.planned_tariff = state.tariff, state.planned_tariff
+        self.planned_from = state.planned_from
+        return state
+
+    def to_record(self, today: date) -> Service:
+        state = self.state(today)
+        planned: list[PlannedChange] = []
+        if state.planned_tariff is not None and state.planned_from is not None:
+            tariff = state.planned_tariff
+            planned.append(PlannedChange("tariff_change", state.planned_from, tariff.to_record(),
+                                         f"Переход на тариф «{tariff.name}»"))
+        if state.status is ServiceStatus.BLOCKED and state.blocked_until is not None:
+            planned.append(PlannedChange("unblock", state.blocked_until, None,
+                                         "Окончание добровольной блокировки"))
+        suspension = None
+        if state.status is ServiceStatus.SUSPENDED and self.suspension_code and self.suspension_since:
+            suspension = Suspension(self.suspension_code, self.suspension_since, self.suspension_details)
+        return Service(
+            id=self.id, account_id=self.account_id, name=self.name, kind=self.kind, status=state.status,
+            tariff=state.tariff.to_record(), address=self.address, description=self.description,
+            suspension=suspension, blocked_until=state.blocked_until,
+            planned_changes=tuple(sorted(planned, key=lambda change: change.effective_date)),
+            tariff_change_allowed=self.tariff_change_allowed and state.status in CHANGEABLE_STATUSES,
+        )
+
+
+
+class HistoryRow(DemoBase):
+    __tablename__ = "demo_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("demo_accounts.id"), index=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    kind: Mapped[str]
+    amount: Mapped[Decimal]
+    description: Mapped[str] = mapped_column(Text)
+    service_id: Mapped[str | None]
+
+    def to_record(self) -> HistoryEntry:
+        return HistoryEntry(str(self.id), self.at, OperationKind(self.kind), self.amount, self.description,
+                            self.service_id)
+
+
+class PromisedPaymentRow(DemoBase):
+    __tablename__ = "demo_promised_payments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("demo_accounts.id"), index=True)
+    amount: Mapped[Decimal]
+    activated_on: Mapped[date]
+    repay_by: Mapped[date]
+
+
+class CatalogItemRow(DemoBase):
+    __tablename__ = "demo_catalog_items"
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    name: Mapped[str]
+    category: Mapped[str]              # "service" | "equipment"
+    price: Mapped[Decimal]
+    description: Mapped[str] = mapped_column(Text, default="")
+    image: Mapped[str] = mapped_column(default="")
+    monthly: Mapped[bool] = mapped_column(default=False)
+    position: Mapped[int] = mapped_column(default=0)
+
+    def to_record(self) -> CatalogItem:
+        return CatalogItem(self.id, self.name, self.category, self.price, self.description, self.image,
+                           self.monthly)
+
+
+class OrderRow(DemoBase):
+    __tablename__ = "demo_orders"
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("demo_accounts.id"), index=True)
+    item_id: Mapped[str] = mapped_column(ForeignKey("demo_catalog_items.id"))
+    status: Mapped[str]
+    created_at: Mapped[datetime]
+
+    item: Mapped[CatalogItemRow] = relationship(lazy="joined")
+
+    def to_record(self) -> Order:
+        return Order(self.id, self.account_id, self.item.to_record(), OrderStatus(self.status),
+                     self.created_at)
+
+
+class DealerRow(DemoBase):
+    __tablename__ = "demo_dealers"
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    name: Mapped[str]
+    orders_total: Mapped[int]
+    orders_processed: Mapped[int]
+    orders_in_progress: Mapped[int]
+
+
+class DealerSubscriberRow(DemoBase):
+    __tablename__ = "demo_dealer_subscribers"
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    dealer_id: Mapped[str] = mapped_column(ForeignKey("demo_dealers.id"), index=True)
+    name: Mapped[str]
+    contract: Mapped[str]
+    status: Mapped[str]
+    phone: Mapped[str]
+    balance: Mapped[Decimal]
+    added_on: Mapped[date]
+
+    def to_record(self) -> DealerSubscriber:
+        return DealerSubscriber(self.id, self.name, self.contract, self.status, self.phone, self.balance,
+                                self.added_on)
+
+
+class ProcessedRequest(DemoBase):
+    """An idempotency key already handled, with the result its first call returned."""
+
+    __tablename__ = "demo_processed_requests"
+
+    operation: Mapped[str] = mapped_column(String(64), primary_key=True)
+    request_id: Mapped[str] = mapped_column(primary_key=True)
+    result: Mapped[str] = mapped_column(Text)
+    processed_at: Mapped[datetime]
+
+
+def encode_result(record: Any) -> str:
+    """A result record as JSON, to answer a repeated key with exactly the same result."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, Decimal):
+            return str(value)
+        if isinstance(value, (date, datetime)):
+            return value.isoformat()
+        if isinstance(value, enum.Enum):
+            return value.value
+        raise TypeError(f"cannot store {type(value).__name__} in a processed request")
+
+    return json.dumps(dataclasses.asdict(record), default=plain, ensure_ascii=False)
+
+
+def decode_result(record_type: type, text: str) -> Any:
+    return _decode(record_type, json.loads(text))
+
+
+def _decode(kind: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = typing.get_origin(kind)
+    if origin in (typing.Union, types.UnionType):
+        return _decode(next(arg for arg in typing.get_args(kind) if arg is not type(None)), value)
+    if origin is tuple:
+        return tuple(_decode(typing.get_args(kind)[0], item) for item in value)
+    if dataclasses.is_dataclass(kind):
+        hints = typing.get_type_hints(kind)
+        return kind(**{f.name: _decode(hints[f.name], value[f.name]) for f in dataclasses.fields(kind)})
+    if kind is Decimal:
+        return Decimal(value)
+    if kind is datetime:
+        return datetime.fromisoformat(value).astimezone(MOSCOW)
+    if kind is date:
+        return date.fromisoformat(value)
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        return kind(value)
+    return value

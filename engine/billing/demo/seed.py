@@ -1,0 +1,255 @@
+"""Seeded data of the demo billing: the subscriber and the dealer of the seed screens.
+
+Dates are relative to the day of seeding, so a fresh demo always shows a recent history, a due
+date a few days ahead and a planned tariff change on the 1st of next month.
+"""
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.orm import Session
+
+from ..records import OperationKind, OrderStatus, ServiceStatus
+from .models import (
+    MOSCOW, AccountRow, CatalogItemRow, DealerRow, DealerSubscriberRow, DemoBase, HistoryRow, OrderRow,
+    PromisedPaymentRow, RequisitesRow, ServiceRow, SubscriberRow, TariffRow,
+)
+
+DEMO_USERS = (
+    {"login": "demo1", "password": "demo1", "name": "Иван Иванов", "roles": ("subscriber",),
+     "subscriber_id": "sub-1001", "dealer_id": None},
+    {"login": "demo2", "password": "demo2", "name": "Ольга Смирнова", "roles": ("dealer",),
+     "subscriber_id": None, "dealer_id": "dealer-2001"},
+    # a neighbour of demo1: an other subscriber whose ids exist, for trying what one may not see
+    {"login": "demo3", "password": "demo3", "name": "Пётр Сидоров", "roles": ("subscriber",),
+     "subscriber_id": "sub-1002", "dealer_id": None},
+)
+
+HOME_ADDRESS = "г. Москва, ул. Ленина, д. 10, кв. 25"
+DACHA_ADDRESS = "Московская обл., Истринский р-н, СНТ «Берёзка», уч. 42"
+NEIGHBOUR_ADDRESS = "г. Москва, ул. Ленина, д. 10, кв. 26"
+MONTHS = ("январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь",
+          "ноябрь", "декабрь")
+
+# id, service kind, name, monthly fee, description, speed
+TARIFFS = (
+    ("inet-100", "internet", "Интернет 100", "550.00", "Безлимитный интернет по оптике до 100 Мбит/с", 100),
+    ("inet-300", "internet", "Интернет 300", "750.00", "До 300 Мбит/с: видео в 4K и онлайн-игры", 300),
+    ("inet-500", "internet", "Интернет 500", "950.00", "До 500 Мбит/с для большой семьи и умного дома", 500),
+    ("tv-basic", "tv", "ТВ Базовый", "299.00", "120 каналов, из них 30 в HD", None),
+    ("tv-extended", "tv", "ТВ Расширенный", "549.00", "210 каналов, 70 в HD, кинозал, архив 7 дней", None),
+    ("phone-local", "phone", "Местный", "250.00", "Безлимитные звонки по Москве, межгород — поминутно", None),
+    ("phone-unlimited", "phone", "Безлимитный", "390.00", "Безлимитные звонки на городские номера РФ", None),
+    ("video-1", "video", "Видеонаблюдение: 1 камера", "300.00", "Облачный архив записей за 7 дней", None),
+    ("video-4", "video", "Видеонаблюдение: 4 камеры", "900.00", "Облачный архив записей за 14 дней", None),
+    ("static-ip", "static_ip", "Статический IP-адрес", "150.00", "Постоянный внешний IPv4-адрес", None),
+    ("antivirus", "antivirus", "Антивирус", "99.00", "Защита до 3 устройств", None),
+)
+
+# id, name, category, price, monthly, description
+CATALOG = (
+    ("wifi-router", "Wi-Fi роутер", "equipment", "3490.00", False,
+     "Двухдиапазонный роутер Wi-Fi 6, настроенный для работы в нашей сети. Доставка и подключение "
+     "бесплатно."),
+    ("tv-box", "ТВ-приставка", "equipment", "4990.00", False,
+     "Приставка 4K HDR с голосовым пультом: каналы, кинозал и архив передач на любом телевизоре."),
+    ("static-ip", "Статический IP-адрес", "service", "150.00", True,
+     "Постоянный внешний адрес для видеонаблюдения, удалённого доступа и игровых серверов."),
+    ("antivirus", "Антивирус", "service", "99.00", True,
+     "Защита компьютеров и смартфонов от вирусов и фишинга, до 3 устройств."),
+    ("parental-control", "Родительский контроль", "service", "49.00", True,
+     "Фильтр нежелательных сайтов и расписание доступа в интернет для детей."),
+)
+
+# name, contract, status, phone, balance, added days ago: the first five are the seed screen's,
+# newest first; the rest make 11 subscribers with a total balance of 186 677.00.
+DEALER_SUBSCRIBERS = (
+    ("Петров Алексей", "2412521", "Активен", "+7 (916) 083-85-31", "12432.00", 2),
+    ("Зеленков Андрей", "2412413", "Активен", "+7 (913) 534-34-21", "23567.00", 5),
+    ("Мирский Владислав", "2341423", "Активен", "+7 (916) 654-23-65", "-7632.00", 9),
+    ("Зайцев Владимир", "6875432", "Активен", "+7 (765) 378-43-12", "36321.00", 14),
+    ("Пестрова Светлана", "4766543", "Активен", "+7 (521) 321-54-34", "84252.00", 20),
+    ("Кузнецова Мария", "2398104", "Активен", "+7 (925) 417-62-08", "8420.00", 35),
+    ("Соколов Дмитрий", "2376519", "Активен", "+7 (903) 281-90-47", "3150.00", 48),
+    ("Волкова Екатерина", "5120387", "Приостановлен", "+7 (926) 730-15-92", "-2310.00", 63),
+    ("Новиков Сергей", "4417702", "Активен", "+7 (985) 602-33-71", "12875.00", 80),
+    ("Морозова Анна", "3302816", "Активен", "+7 (915) 148-27-56", "640.00", 110),
+    ("Лебедев Игорь", "6054931", "Активен", "+7 (977) 519-84-03", "14962.00", 150),
+)
+
+
+def install(writer: Engine, today: date) -> None:
+    """Create the tables and seed them once. Safe when several processes start at once."""
+    try:
+        DemoBase.metadata.create_all(writer)
+    except (IntegrityError, OperationalError, ProgrammingError):
+        # another process created the same tables in between: check again
+        DemoBase.metadata.create_all(writer)
+    with Session(writer) as session:
+        if session.scalar(select(SubscriberRow.id).limit(1)) is not None:
+            return
+        try:
+            for group in seed_groups(today):
+                session.add_all(group)
+                session.flush()  # parents before children: SQLite checks foreign keys
+            session.commit()
+        except IntegrityError:
+            session.rollback()  # a concurrent seeder committed first
+
+
+def seed_groups(today: date) -> Iterator[list[DemoBase]]:
+    yield [SubscriberRow(id="sub-1001", login="demo1", name="Иван Иванов"),
+           SubscriberRow(id="sub-1002", login="demo3", name="Пётр Сидоров"),
+           DealerRow(id="dealer-2001", name="Ольга Смирнова", orders_total=268, orders_processed=255,
+                     orders_in_progress=13)]
+    yield [TariffRow(id=t_id, kind=kind, name=name, fee=Decimal(fee), description=text, speed_mbps=speed,
+                     position=n) for n, (t_id, kind, name, fee, text, speed) in enumerate(TARIFFS)]
+    yield [CatalogItemRow(id=i_id, name=name, category=category, price=Decimal(price), monthly=monthly,
+                          description=text, image=f"/media/catalog/{i_id}.svg", position=n)
+           for n, (i_id, name, category, price, monthly, text) in enumerate(CATALOG)]
+    yield list(_accounts(today))
+    yield list(_services(today)) + list(_requisites())
+    yield list(_history(today)) + list(_orders(today)) + [
+        PromisedPaymentRow(account_id="108843", amount=Decimal("650.00"),
+                           activated_on=today - timedelta(days=10), repay_by=today - timedelta(days=7))]
+    yield [DealerSubscriberRow(id=f"ds-{contract}", dealer_id="dealer-2001", name=name, contract=contract,
+                               status=status, phone=phone, balance=Decimal(balance),
+                               added_on=today - timedelta(days=days_ago))
+           for name, contract, status, phone, balance, days_ago in DEALER_SUBSCRIBERS]
+
+
+def first_of_next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _month_starts(today: date, months_back: int) -> list[date]:
+    """The 1st of each month from ``months_back`` months before today's month up to today's month."""
+    start = today.replace(day=1)
+    for _ in range(months_back):
+        start = (start - timedelta(days=1)).replace(day=1)
+    starts = [start]
+    while starts[-1] < today.replace(day=1):
+        starts.append(first_of_next_month(starts[-1]))
+    return starts
+
+
+def _accounts(today: date) -> Iterator[AccountRow]:
+    program, expires = "Программа лояльности «Бонусы за оплату»", date(today.year, 12, 31)
+    yield AccountRow(id="108842", subscriber_id="sub-1001", number="108842", holder="Иван Иванов",
+                     balance=Decimal("-412.50"), address=HOME_ADDRESS, recommended_amount=Decimal("3146.10"),
+                     recommended_due=today + timedelta(days=4), bonus_points=Decimal("1250"),
+                     bonus_program=program, bonus_expires=expires)
+    yield AccountRow(id="108843", subscriber_id="sub-1001", number="108843", holder="Иван Иванов",
+                     balance=Decimal("1240.00"), address=DACHA_ADDRESS, recommended_amount=Decimal("650.00"),
+                     recommended_due=today + timedelta(days=6), bonus_points=Decimal("320"),
+                     bonus_program=program, bonus_expires=expires)
+    yield AccountRow(id="108900", subscriber_id="sub-1002", number="108900", holder="Пётр Сидоров",
+                     balance=Decimal("310.00"), address=NEIGHBOUR_ADDRESS, recommended_amount=Decimal("550.00"),
+                     recommended_due=today + timedelta(days=4), bonus_points=Decimal("0"),
+                     bonus_program=program, bonus_expires=expires)
+
+
+def _services(today: date) -> Iterator[ServiceRow]:
+    home = dict(account_id="108842", address=HOME_ADDRESS)
+    yield ServiceRow(id="108842-internet", name="Домашний интернет", kind="internet",
+                     status=ServiceStatus.ACTIVE.value, tariff_id="inet-100", planned_tariff_id="inet-300",
+                     planned_from=first_of_next_month(today), position=1,
+                     description="Подключение по оптоволокну (GPON), роутер в собственности абонента", **home)
+    yield ServiceRow(id="108842-tv", name="Цифровое телевидение", kind="tv",
+                     status=ServiceStatus.BLOCKED.value, tariff_id="tv-extended",
+                     blocked_until=today + timedelta(days=25), position=2,
+                     description="IPTV на телевизоре, смартфоне и компьютере, до 3 устройств", **home)
+    yield ServiceRow(id="108842-phone", name="Домашний телефон", kind="phone",
+                     status=ServiceStatus.SUSPENDED.value, tariff_id="phone-local", suspension_code="debt",
+                     suspension_since=today - timedelta(days=12),
+                     suspension_details="Задолженность 412,50 ₽", tariff_change_allowed=False, position=3,
+                     description="Городской номер +7 (495) 123-45-67", **home)
+    yield ServiceRow(id="108842-static-ip", name="Статический IP-адрес", kind="static_ip",
+                     status=ServiceStatus.PENDING.value, tariff_id="static-ip", tariff_change_allowed=False,
+                     position=4, description="Будет подключён после выполнения заявки", **home)
+    yield ServiceRow(id="108842-antivirus", name="Антивирус", kind="antivirus",
+                     status=ServiceStatus.CLOSED.value, tariff_id="antivirus", tariff_change_allowed=False,
+                     position=5, description="Отключён по заявлению абонента", **home)
+    dacha = dict(account_id="108843", address=DACHA_ADDRESS)
+    yield ServiceRow(id="108843-internet", name="Интернет на даче", kind="internet",
+                     status=ServiceStatus.ACTIVE.value, tariff_id="inet-300", position=1,
+                     description="Беспроводное подключение LTE с внешней антенной", **dacha)
+    yield ServiceRow(id="108843-video", name="Видеонаблюдение", kind="video",
+                     status=ServiceStatus.SUSPENDED.value, tariff_id="video-1", suspension_code="documents",
+                     suspension_since=today - timedelta(days=20),
+                     suspension_details="Не предоставлен подписанный договор на услугу видеонаблюдения",
+                     tariff_change_allowed=False, position=2,
+                     description="Уличная камера у ворот, запись в облако", **dacha)
+
+
+    yield ServiceRow(id="108900-internet", name="Домашний интернет", kind="internet",
+                     status=ServiceStatus.ACTIVE.value, tariff_id="inet-100", position=1,
+                     account_id="108900", address=NEIGHBOUR_ADDRESS,
+                     description="Подключение по оптоволокну (GPON)")
+
+
+def _requisites() -> Iterator[RequisitesRow]:
+    postal = (("108842", f"125009, {HOME_ADDRESS}"), ("108843", f"143500, {DACHA_ADDRESS}"))
+    for account_id, address in postal:
+        yield RequisitesRow(account_id=account_id, payer_name="Иванов Иван Петрович",
+                            email="ivan.ivanov@example.ru", phone="+7 (916) 123-45-67",
+                            postal_address=address)
+
+
+def _at(day: date, hour: int, minute: int) -> datetime:
+    return datetime.combine(day, time(hour, minute), MOSCOW)
+
+
+def _history(today: date) -> Iterator[HistoryRow]:
+    block_start, months = today - timedelta(days=5), _month_starts(today, 3)
+    # service id, account, what is charged for, fee, charged on a month start while this holds
+    charges = (
+        ("108842-internet", "108842", "Домашний интернет, тариф «Интернет 100»", "550.00", lambda d: True),
+        ("108842-tv", "108842", "Цифровое телевидение, тариф «ТВ Расширенный»", "549.00",
+         lambda d: d < block_start),
+        ("108842-phone", "108842", "Домашний телефон, тариф «Местный»", "250.00",
+         lambda d: d < today - timedelta(days=12)),
+        ("108842-antivirus", "108842", "Антивирус", "99.00", lambda d: d < today - timedelta(days=45)),
+        ("108843-internet", "108843", "Интернет на даче, тариф «Интернет 300»", "750.00", lambda d: True),
+        ("108843-video", "108843", "Видеонаблюдение, тариф «Видеонаблюдение: 1 камера»", "300.00",
+         lambda d: d < today - timedelta(days=20)),
+    )
+    for start in months:
+        for service_id, account_id, what, fee, charged in charges:
+            if charged(start):
+                yield HistoryRow(account_id=account_id, at=_at(start, 3, 0), kind=OperationKind.CHARGE.value,
+                                 amount=-Decimal(fee), service_id=service_id,
+                                 description=f"Абонентская плата за {MONTHS[start.month - 1]}: {what}")
+    home_payments = itertools.cycle((
+        ("1500.00", "Пополнение банковской картой"), ("700.00", "Оплата через СБП"),
+        ("1200.00", "Оплата в терминале"), ("900.00", "Пополнение банковской картой")))
+    for start in months:
+        for day_of_month, (hour, minute) in ((3, (9, 41)), (17, (19, 12))):
+            day = start.replace(day=day_of_month)
+            if day < today:
+                amount, how = next(home_payments)
+                yield HistoryRow(account_id="108842", at=_at(day, hour, minute),
+                                 kind=OperationKind.PAYMENT.value, amount=Decimal(amount), description=how)
+        if start.replace(day=6) < today:
+            yield HistoryRow(account_id="108843", at=_at(start.replace(day=6), 12, 30),
+                             kind=OperationKind.PAYMENT.value, amount=Decimal("1100.00"),
+                             description="Оплата через СБП")
+    yield HistoryRow(account_id="108842", at=_at(block_start, 12, 10), kind=OperationKind.CHARGE.value,
+                     amount=Decimal("-30.00"), description="Добровольная блокировка услуг на 30 дн.")
+    yield HistoryRow(account_id="108843", at=_at(today - timedelta(days=10), 8, 55),
+                     kind=OperationKind.PAYMENT.value, amount=Decimal("650.00"),
+                     description="Обещанный платёж")
+
+
+def _orders(today: date) -> Iterator[OrderRow]:
+    yield OrderRow(id="ORD-5F3A21C0", account_id="108842", item_id="wifi-router",
+                   status=OrderStatus.DONE.value, created_at=_at(today - timedelta(days=60), 14, 20))
+    yield OrderRow(id="ORD-8B02E417", account_id="108842", item_id="static-ip",
+                   status=OrderStatus.IN_PROGRESS.value, created_at=_at(today - timedelta(days=2), 11, 5))
+    yield OrderRow(id="ORD-3C9D7A56", account_id="108843", item_id="tv-box",
+                   status=OrderStatus.CANCELLED.value, created_at=_at(today - timedelta(days=30), 18, 40))

@@ -1,0 +1,255 @@
+"""Typed records that billing operations return.
+
+Records are frozen dataclasses: the engine reads them through JMESPath (as plain dicts, see
+``as_data``) and never mutates them. Money is ``Decimal`` in the account's currency; dates are
+``datetime.date``; instants are timezone-aware ``datetime``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+
+class ServiceStatus(str, enum.Enum):
+    ACTIVE = "active"
+    BLOCKED = "blocked"          # paused by the subscriber (voluntary block)
+    SUSPENDED = "suspended"      # stopped by the operator: debt, fraud check, documents ...
+    PENDING = "pending"          # ordered, not yet connected
+    CLOSED = "closed"
+
+
+class OperationKind(str, enum.Enum):
+    CHARGE = "charge"
+    PAYMENT = "payment"
+    REFUND = "refund"
+    TRANSFER = "transfer"
+    BONUS = "bonus"
+
+
+class OrderStatus(str, enum.Enum):
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class RecommendedPayment:
+    amount: Decimal
+    due_date: date
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    number: str                    # the personal account number subscribers see ("108842")
+    holder: str
+    currency: str
+    balance: Decimal
+    status: str                    # "active" | "suspended" | "closed"
+    recommended_payment: RecommendedPayment | None = None
+    address: str = ""
+
+
+@dataclass(frozen=True)
+class Tariff:
+    id: str
+    name: str
+    fee: Decimal                   # per period
+    period: str = "month"
+    description: str = ""
+    speed_mbps: int | None = None
+
+
+@dataclass(frozen=True)
+class PlannedChange:
+    kind: str                      # "tariff_change" | "block" | "unblock" | "close"
+    effective_date: date
+    tariff: Tariff | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Suspension:
+    reason_code: str               # stable code an operator maps to plain text ("debt", "fraud_check", ...)
+    since: date
+    details: str = ""              # billing's own words, shown only when the schema has no text for the code
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    account_id: str
+    name: str
+    kind: str                      # "internet" | "tv" | "phone" | "mobile" | ...
+    status: ServiceStatus
+    tariff: Tariff
+    address: str = ""
+    description: str = ""
+    suspension: Suspension | None = None
+    blocked_until: date | None = None
+    planned_changes: tuple[PlannedChange, ...] = ()
+    tariff_change_allowed: bool = True
+
+
+@dataclass(frozen=True)
+class TariffOffer:
+    tariff: Tariff
+    current: bool
+    change_fee: Decimal = Decimal("0")
+    effective_date: date | None = None
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    id: str
+    at: datetime
+    kind: OperationKind
+    amount: Decimal                # positive for money in, negative for money out
+    description: str
+    service_id: str | None = None
+
+
+@dataclass(frozen=True)
+class BlockTerms:
+    min_days: int
+    max_days: int
+    fee_per_day: Decimal
+    blocked: bool                  # whether the account's services are blocked now
+    blocked_until: date | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class PromisedPaymentTerms:
+    amount: Decimal
+    repay_days: int                # the credit must be repaid within this many days
+    interval_days: int             # at most once in this many days
+    eligible: bool
+    repay_by: date | None = None   # if activated today
+    ineligible_reason: str = ""    # subscriber-facing text when not eligible
+    available_from: date | None = None
+    active: bool = False           # a promised payment is running now
+
+
+@dataclass(frozen=True)
+class CatalogItem:
+    id: str
+    name: str
+    category: str                  # "service" | "equipment"
+    price: Decimal
+    description: str = ""
+    image: str = ""
+    monthly: bool = False
+
+
+@dataclass(frozen=True)
+class Order:
+    id: str
+    account_id: str
+    item: CatalogItem
+    status: OrderStatus
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class PaymentReceipt:
+    payment_id: str                # the engine's id; registering it twice is a no-op
+    account_id: str
+    amount: Decimal
+    registered_at: datetime
+    billing_reference: str
+
+
+@dataclass(frozen=True)
+class Requisites:
+    account_id: str
+    payer_name: str
+    email: str = ""
+    phone: str = ""
+    postal_address: str = ""
+    inn: str = ""
+
+
+@dataclass(frozen=True)
+class TransferReceipt:
+    transfer_id: str
+    from_account_id: str
+    to_account_id: str
+    amount: Decimal
+    at: datetime
+
+
+@dataclass(frozen=True)
+class BonusBalance:
+    account_id: str
+    points: Decimal
+    program: str = ""
+    expires_on: date | None = None
+
+
+@dataclass(frozen=True)
+class DealerSubscriber:
+    id: str
+    name: str
+    contract: str
+    status: str
+    phone: str
+    balance: Decimal
+    added_on: date
+
+
+@dataclass(frozen=True)
+class DealerOrderStats:
+    total: int
+    processed: int
+    in_progress: int
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """The outcome of a change (tariff, block, promised payment ...)."""
+
+    ok: bool
+    message: str = ""              # billing's subscriber-facing text, optional
+    reference: str = ""
+    effective_date: date | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}   # per record class; filled once, read on every page
+
+
+def as_data(value: Any) -> Any:
+    """Turn records (and lists of them) into plain dicts for JMESPath and JSON.
+
+    Decimals stay exact; dates and datetimes become ISO strings, which JMESPath can compare and
+    sort and field kinds format for people.
+    """
+    cls = type(value)
+    if cls in _SCALARS:
+        return value
+    if cls is date or cls is datetime:
+        return value.isoformat()
+    names = _FIELD_NAMES.get(cls)
+    if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(value))
+    if names is not None:
+        return {name: as_data(getattr(value, name)) for name in names}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (list, tuple)):
+        return [as_data(v) for v in value]
+    if isinstance(value, dict):
+        return {k: as_data(v) for k, v in value.items()}
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value
+
+
+# Values that pass through unchanged (checked by exact type: the common case, and fast)
+_SCALARS = frozenset({str, int, float, bool, Decimal, type(None)})

@@ -1,0 +1,54 @@
+"""Field kinds and section kinds: the built-ins plus installed plugins.
+
+Each call builds fresh registries (an app keeps its own), so two apps in one process never share
+mutable state. Plugins advertise kind classes as entry points in the ``engine.field_kinds`` and
+``engine.section_kinds`` groups; a registry holds instances.
+"""
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+from typing import Any, Callable
+
+from ..registry import Registry
+from .base import FieldKind, SectionKind
+from .fields import BUILTIN_FIELD_KINDS, render_markdown
+from .sections import BUILTIN_SECTION_KINDS
+
+FIELD_KINDS_GROUP = "engine.field_kinds"
+SECTION_KINDS_GROUP = "engine.section_kinds"
+
+
+def field_kind_registry() -> Registry[FieldKind]:
+    registry: Registry[FieldKind] = Registry("field kind", ((kind.name, kind()) for kind in BUILTIN_FIELD_KINDS))
+    _add_plugins(registry, FIELD_KINDS_GROUP, FieldKind)
+    return registry
+
+
+def section_kind_registry() -> Registry[SectionKind]:
+    registry: Registry[SectionKind] = Registry(
+        "section kind", ((kind.name, kind()) for kind in BUILTIN_SECTION_KINDS))
+    _add_plugins(registry, SECTION_KINDS_GROUP, SectionKind)
+    return registry
+
+
+def template_globals() -> dict[str, Callable[..., Any]]:
+    """Helpers the theme templates call; the web app adds them to its Jinja environment
+    (``sections/content.html`` renders its markdown body with ``render_markdown``)."""
+    return {"render_markdown": render_markdown}
+
+
+def _add_plugins(registry: Registry, group: str, base: type) -> None:
+    # Registry.add_entry_points would register the class itself; kinds are used as instances.
+    builtin = set(registry.names())
+    for ep in entry_points(group=group):
+        if ep.name in builtin and ep.value.startswith("engine."):
+            continue  # our own package advertising its built-ins
+        loaded = ep.load()
+        kind = loaded() if isinstance(loaded, type) else loaded
+        origin = f"entry point {ep.value} ({ep.dist.name if ep.dist else '?'})"
+        if not isinstance(kind, base):
+            raise TypeError(f"{origin} gives {loaded!r}, which is not a {base.__name__} subclass")
+        if getattr(kind, "name", None) != ep.name:
+            raise ValueError(f"{origin} is named {ep.name!r} but its kind's name is "
+                             f"{getattr(kind, 'name', None)!r}; make them equal")
+        registry.add(ep.name, kind, origin=origin)

@@ -1,0 +1,95 @@
+"""Base classes of field kinds and section kinds.
+
+A kind is one small class: its ``name`` (the ``type`` an operator writes in a schema), a
+marshmallow ``options`` schema, the ``template`` that renders it, and a preview (so the live
+preview and the tests can render every kind without a billing). Adding a kind is one module with
+one class and one template; ``engine.kinds.registries`` picks it up.
+"""
+from __future__ import annotations
+
+from typing import Any, ClassVar, Mapping
+
+from marshmallow import Schema, fields
+
+from ..jsonable import jsonable
+
+
+class LocalizedText(fields.Raw):
+    """An operator text: one string per locale (``{ru: ..., en: ...}``), or a plain string for a
+    one-locale cabinet. May contain a sandboxed Jinja2 template (``{{ account.number }}``).
+
+    The schema compiler turns values of such option fields into compiled texts and checks that
+    every declared locale has a translation.
+    """
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            return value
+        if isinstance(value, Mapping) and value and all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        ):
+            return dict(value)
+        raise self.make_error("invalid")
+
+    # marshmallow formats these with str.format: literal braces are doubled
+    default_error_messages = {"invalid": "must be a text or a mapping of locale to text, e.g. {{ru: Баланс, en: Balance}}; "
+                                         "quote values YAML reads as other types (\"Yes\", \"On\", \"2024\")"}
+
+
+class NoOptions(Schema):
+    """Options schema of kinds that take none."""
+
+
+class Presented(dict):
+    """What a field kind hands to its template: ``display`` (text for people) plus extra keys
+    (``tone`` of a badge, ``href`` of a link, ``src`` of an image ...)."""
+
+
+class FieldKind:
+    """One kind of value shown to a person: money, date, status badge ..."""
+
+    name: ClassVar[str]
+    options: ClassVar[type[Schema]] = NoOptions
+    #: template path inside the theme; defaults to ``fields/<name>.html``
+    template: ClassVar[str] = ""
+    #: a value the kind renders in previews and tests
+    preview_value: ClassVar[Any] = None
+    #: options used with the preview value
+    preview_options: ClassVar[dict[str, Any]] = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if not cls.__dict__.get("template") and "name" in cls.__dict__:
+            cls.template = f"fields/{cls.name}.html"
+
+    def present(self, value: Any, options: Mapping[str, Any], fmt) -> Presented:
+        """Format ``value`` for people. ``fmt`` is an ``engine.kinds.formatting.Formatter``.
+        Must not raise on odd input from a billing: show it as text instead."""
+        return Presented(display="" if value is None else str(value))
+
+    def json_value(self, value: Any, options: Mapping[str, Any]) -> Any:
+        """The value for the JSON API (native apps format it themselves)."""
+        return jsonable(value)
+
+
+class SectionKind:
+    """One kind of block on a screen: balance card, list, table, form ..."""
+
+    name: ClassVar[str]
+    options: ClassVar[type[Schema]] = NoOptions
+    template: ClassVar[str] = ""
+    #: the section iterates an ``items`` expression; its fields are evaluated per item
+    has_items: ClassVar[bool] = False
+    #: the section holds child sections (tabs, groups)
+    has_children: ClassVar[bool] = False
+    #: the section holds form inputs and submits an action
+    has_form: ClassVar[bool] = False
+    #: a section node as an operator writes it in YAML (without ``type``), for previews and tests
+    preview_section: ClassVar[dict[str, Any]] = {}
+    #: the screen data the preview section reads (data name -> value)
+    preview_data: ClassVar[dict[str, Any]] = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if not cls.__dict__.get("template") and "name" in cls.__dict__:
+            cls.template = f"sections/{cls.name}.html"

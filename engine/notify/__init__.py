@@ -1,0 +1,48 @@
+"""Notification channels: how a stored message (``engine.state.outbox``) reaches a person.
+
+A channel is a class with a ``name``, a ``from_settings(settings)`` class method that returns an
+instance or None (the channel is not configured), and
+``send(recipient, subject, body_text, body_html=None, reply_to=None) -> str`` that delivers one
+message and returns its id, or raises ``DeliveryFailed``. Built-in: ``email``. Plugins add
+channel classes through the ``engine.notification_channels`` entry point group.
+"""
+from __future__ import annotations
+
+from typing import Protocol
+
+from ..registry import Registry
+
+CHANNELS_GROUP = "engine.notification_channels"
+
+
+class DeliveryFailed(Exception):
+    """A message was not delivered. ``temporary``: a later attempt may succeed (the outbox retries it)."""
+
+    def __init__(self, temporary: bool, reason: str):
+        super().__init__(reason)
+        self.temporary = temporary
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{'temporary' if self.temporary else 'permanent'} failure: {self.reason}"
+
+
+class NotificationChannel(Protocol):
+    """What the outbox needs of a channel."""
+
+    name: str
+
+    def send(self, recipient: str, subject: str, body_text: str, body_html: str | None = None,
+             reply_to: str | None = None) -> str: ...
+
+
+def channel_registry() -> Registry[type]:
+    """A new registry of channel classes: the built-ins plus installed plugins."""
+    from .email import EmailChannel   # here, not above: email.py imports DeliveryFailed from this module
+
+    registry: Registry[type] = Registry("notification channel", [(EmailChannel.name, EmailChannel)])
+    registry.add_entry_points(CHANNELS_GROUP)
+    return registry
+
+
+__all__ = ["CHANNELS_GROUP", "DeliveryFailed", "NotificationChannel", "channel_registry"]

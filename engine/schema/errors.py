@@ -1,0 +1,52 @@
+"""Schema problems, each naming its path and, where known, the file and line it came from."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Union
+
+PathPart = Union[str, int]
+Path = tuple[PathPart, ...]
+
+
+def format_path(path: Path) -> str:
+    """``("screens", 2, "sections", 0, "value")`` -> ``screens[2].sections[0].value``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + part
+    return out or "(root)"
+
+
+@dataclass(frozen=True)
+class Location:
+    file: str
+    line: int           # 1-based
+
+
+@dataclass(frozen=True)
+class SchemaIssue:
+    path: Path
+    message: str
+    location: Location | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.location.file}:{self.location.line}: " if self.location else ""
+        return f"{where}{format_path(self.path)}: {self.message}"
+
+    def as_dict(self) -> dict:
+        return {
+            "path": format_path(self.path),
+            "message": self.message,
+            "file": self.location.file if self.location else None,
+            "line": self.location.line if self.location else None,
+        }
+
+
+class SchemaInvalid(Exception):
+    """A cabinet schema with problems; ``issues`` lists all of them, in document order."""
+
+    def __init__(self, issues: Iterable[SchemaIssue]):
+        self.issues = list(issues)
+        super().__init__("\n".join(str(i) for i in self.issues))

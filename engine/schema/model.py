@@ -1,0 +1,172 @@
+"""The compiled cabinet: immutable, versioned, ready to serve. Requests never parse a schema."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from ..billing.contract import Operation
+from .expressions import Expr, Text
+
+
+def frozen_map(value: Mapping | None = None) -> Mapping:
+    return MappingProxyType(dict(value or {}))
+
+
+@dataclass(frozen=True)
+class DataCall:
+    name: str
+    operation: Operation | None         # a billing operation, or None for a content collection
+    params: Mapping[str, Expr]          # explicit params; the rest are filled by name at run time
+    timeout: float | None = None
+    content: str | None = None          # the collection read instead of the billing
+    item_id: Expr | None = None         # with content: one item instead of the list
+    optional: bool = False              # a failure leaves it empty (null) and degrades nothing
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    key: str
+    kind: Any                           # a FieldKind instance
+    label: Text | None
+    value: Expr | None
+    options: Mapping[str, Any]
+    visible_if: Expr | None = None
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: Text
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    name: str
+    type: str
+    label: Text | None
+    required: bool = False
+    min: Any = None
+    max: Any = None
+    step: Any = None
+    default: Expr | None = None
+    choices: tuple[Choice, ...] = ()
+    choices_from: Expr | None = None
+    choice_value: Expr | None = None
+    choice_label: Expr | None = None
+    exclude: Expr | None = None
+    help: Text | None = None
+
+
+@dataclass(frozen=True)
+class LinkSpec:
+    screen: str
+    params: Mapping[str, Expr]          # evaluated on the item for list links
+
+
+@dataclass(frozen=True)
+class ItemAction:
+    action: str
+    params: Mapping[str, Expr]          # evaluated on the item: the submitted form's values
+    visible_if: Expr | None = None
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    id: str
+    kind: Any                           # a SectionKind instance
+    title: Text | None
+    options: Mapping[str, Any]
+    fields: tuple[FieldSpec, ...] = ()
+    visible_if: Expr | None = None
+    items: Expr | None = None
+    link: LinkSpec | None = None
+    actions: tuple[str, ...] = ()
+    item_actions: tuple[ItemAction, ...] = ()
+    children: tuple["SectionSpec", ...] = ()
+    inputs: tuple[InputSpec, ...] = ()
+    submit: str | None = None
+    depends_on: frozenset[str] = frozenset()   # data names whose failure degrades this section
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    id: str
+    title: Text
+    style: str
+    icon: str = ""
+    screen: str | None = None           # a link action ...
+    operation: Operation | None = None  # ... or an operation run on POST: the billing's,
+    handler: str | None = None          # or, when this names one, an engine handler's
+    params: Mapping[str, Expr] = field(default_factory=frozen_map)
+    visible_if: Expr | None = None
+    confirm: Text | None = None
+    confirm_label: Text | None = None
+    success: Text | None = None
+    next: str | None = None
+    roles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScreenSpec:
+    id: str
+    route: str
+    title: Text
+    roles: tuple[str, ...]
+    data: Mapping[str, DataCall]
+    sections: tuple[SectionSpec, ...]
+    route_params: tuple[str, ...] = ()
+    parent: str | None = None
+
+
+@dataclass(frozen=True)
+class NavItem:
+    screen: str
+    icon: str
+    title: Text
+
+
+@dataclass(frozen=True)
+class Operator:
+    name: Text
+    currency: str
+    timezone: str
+    locales: tuple[str, ...]
+    support_email: str = ""
+    sales_email: str = ""
+    support_phone: str = ""
+    support_screen: str = ""
+    join_screen: str = ""
+    top_up_min: Decimal = Decimal("10.00")       # the amounts a card top-up may have
+    top_up_max: Decimal = Decimal("15000.00")
+
+    @property
+    def default_locale(self) -> str:
+        return self.locales[0]
+
+
+@dataclass(frozen=True)
+class Branding:
+    logo: str = ""
+    colors: Mapping[str, str] = field(default_factory=frozen_map)
+    font: str = ""
+    radius: int | None = None
+
+
+@dataclass(frozen=True)
+class Cabinet:
+    version: str                        # fingerprint of the source content
+    source_label: str
+    operator: Operator
+    branding: Branding
+    navigation: tuple[NavItem, ...]
+    screens: Mapping[str, ScreenSpec]   # in schema order
+    actions: Mapping[str, ActionSpec]
+    operations_used: frozenset[str] = frozenset()
+    content: Mapping[str, Any] = field(default_factory=frozen_map)   # name -> content.Collection
+    honeypots: Mapping[str, frozenset[str]] = field(default_factory=frozen_map)  # action -> trap inputs
+
+    def screens_for(self, roles) -> list[ScreenSpec]:
+        roles = set(roles)
+        return [s for s in self.screens.values() if roles & set(s.roles)]

@@ -1,0 +1,188 @@
+"""Where cabinet schemas come from. YAML files are the embedded default; Directus implements the
+same interface. A source only reads: it returns documents with locations and raises
+``SchemaInvalid`` on syntax errors."""
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path as FsPath
+from typing import Protocol
+
+import yaml
+
+from .document import Document
+from .errors import Location, Path, SchemaInvalid, SchemaIssue
+
+ROOT_FILE = "cabinet.yaml"
+
+
+class CabinetSource(Protocol):
+    """A place cabinet schemas are read from."""
+
+    #: shown in messages and in ``cabinet validate`` ("cabinet_schemas/demo", "directus 127.0.0.1:8055")
+    label: str
+
+    def load_root(self) -> Document:
+        """The root document of the cabinet."""
+
+    def load_include(self, reference: str, from_location: Location | None) -> Document:
+        """A document another one includes with ``$include: reference``."""
+
+    def fingerprint(self) -> str:
+        """Changes whenever the content changes (to skip needless recompiles)."""
+
+    def media_dir(self) -> FsPath | None:
+        """A folder of operator media (logo, pictures) served under /media, or None."""
+
+
+class YamlSource:
+    """A folder with ``cabinet.yaml`` (and the files it includes), or a single YAML file."""
+
+    def __init__(self, path: str | os.PathLike):
+        path = FsPath(path)
+        if path.is_dir():
+            self.root_dir, self.root_file = path, path / ROOT_FILE
+        else:
+            self.root_dir, self.root_file = path.parent, path
+        self.label = str(path)
+
+    def load_root(self) -> Document:
+        if not self.root_file.is_file():
+            raise SchemaInvalid([SchemaIssue((), f"no cabinet schema at {self.root_file}: create {ROOT_FILE} there "
+                                                 f"or pass the path of a schema folder")])
+        return load_yaml_file(self.root_file, self._display(self.root_file))
+
+    def load_include(self, reference: str, from_location: Location | None) -> Document:
+        target = (self.root_dir / reference).resolve()
+        if not target.is_relative_to(self.root_dir.resolve()):
+            raise SchemaInvalid([SchemaIssue((), f"$include {reference!r} points outside the schema folder", from_location)])
+        if not target.is_file():
+            raise SchemaInvalid([SchemaIssue((), f"$include {reference!r}: no such file in {self.root_dir}", from_location)])
+        return load_yaml_file(target, self._display(target))
+
+    def fingerprint(self) -> str:
+        digest = hashlib.sha256()
+        for file in sorted(self.root_dir.rglob("*.y*ml")):
+            digest.update(str(file.relative_to(self.root_dir)).encode())
+            digest.update(file.read_bytes())
+        return digest.hexdigest()[:16]
+
+    def media_dir(self) -> FsPath | None:
+        media = self.root_dir / "media"
+        return media if media.is_dir() else None
+
+    def _display(self, file: FsPath) -> str:
+        try:
+            return os.path.relpath(file)
+        except ValueError:
+            return str(file)
+
+
+def load_yaml_file(file: FsPath, display_name: str) -> Document:
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SchemaInvalid([SchemaIssue((), f"not UTF-8 text ({exc.reason}); save the file as UTF-8",
+                                         Location(display_name, 1))]) from None
+    return load_yaml_text(text, display_name)
+
+
+def load_yaml_text(text: str, display_name: str) -> Document:
+    """Parse YAML keeping the line of every mapping key and sequence item."""
+    loader = None
+    try:
+        loader = yaml.SafeLoader(text)
+        node = loader.get_single_node()
+        if node is None:
+            return Document({}, {(): Location(display_name, 1)})
+        if _expanded_size(node, {}) > MAX_NODES:
+            raise SchemaInvalid([SchemaIssue((), f"the file expands to more than {MAX_NODES} values "
+                                                 f"(aliases of aliases?); write the schema out",
+                                             Location(display_name, 1))])
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        raise SchemaInvalid([SchemaIssue((), f"YAML syntax: {exc.problem or exc}", Location(display_name, line))]) from None
+    except yaml.YAMLError as exc:   # a character YAML does not allow, and the like
+        raise SchemaInvalid([SchemaIssue((), f"not readable as YAML: {exc}", Location(display_name, 1))]) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+    if _contains_itself(data, set()):
+        raise SchemaInvalid([SchemaIssue((), "a YAML alias refers to a node that contains it (&a [*a]); "
+                                             "a schema must be a tree", Location(display_name, 1))])
+    locations: dict[Path, Location] = {}
+    issues: list[SchemaIssue] = []
+    _record(node, (), display_name, locations, issues, set())
+    if issues:
+        raise SchemaInvalid(issues)
+    return Document(data, locations)
+
+
+def _record(node: yaml.Node, path: Path, file: str, locations: dict, issues: list, walking: set) -> None:
+    locations.setdefault(path, Location(file, node.start_mark.line + 1))
+    if id(node) in walking:
+        return   # an alias (``*a``) of a node walked already: walked once, so ``&a [*a]`` ends
+    walking.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        seen: set = set()
+        for key_node, value_node in node.value:
+            key = _key(key_node)
+            if key in seen:
+                issues.append(SchemaIssue(path + (key,), "the key appears twice in this mapping; keep one",
+                                          Location(file, key_node.start_mark.line + 1)))
+            seen.add(key)
+            locations[path + (key,)] = Location(file, key_node.start_mark.line + 1)
+            _record(value_node, path + (key,), file, locations, issues, walking)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _record(item, path + (index,), file, locations, issues, walking)
+
+
+MAX_NODES = 200_000   # far above any real cabinet; stops "billion laughs" alias bombs
+
+
+def _expanded_size(node: yaml.Node, sizes: dict, enclosing: frozenset = frozenset()) -> int:
+    """How many values the node stands for once its aliases are expanded (memoized: linear)."""
+    if id(node) in sizes:
+        return sizes[id(node)]
+    if id(node) in enclosing:
+        return 1   # a cycle: reported separately once constructed
+    inner = enclosing | {id(node)}
+    if isinstance(node, yaml.MappingNode):
+        size = 1 + sum(_expanded_size(k, sizes, inner) + _expanded_size(v, sizes, inner) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        size = 1 + sum(_expanded_size(item, sizes, inner) for item in node.value)
+    else:
+        size = 1
+    sizes[id(node)] = size
+    return size
+
+
+def _contains_itself(value, enclosing: set, checked: set | None = None) -> bool:
+    """Whether the data has a cycle; shared (aliased) parts are checked once, so it stays linear."""
+    checked = set() if checked is None else checked
+    if not isinstance(value, (dict, list)) or id(value) in checked:
+        return False
+    if id(value) in enclosing:
+        return True
+    enclosing.add(id(value))
+    children = value.values() if isinstance(value, dict) else value
+    found = any(_contains_itself(child, enclosing, checked) for child in children)
+    enclosing.discard(id(value))
+    checked.add(id(value))
+    return found
+
+
+_KEY_TYPES = {"tag:yaml.org,2002:bool": lambda v: v.lower() in ("yes", "true", "on", "y"),
+              "tag:yaml.org,2002:int": int}
+
+
+def _key(node: yaml.Node):
+    """The key as the loaded data has it (YAML reads ``on:`` as True and ``1:`` as 1)."""
+    convert = _KEY_TYPES.get(node.tag)
+    try:
+        return convert(node.value) if convert else node.value
+    except (TypeError, ValueError):
+        return node.value

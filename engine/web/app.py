@@ -1,0 +1,253 @@
+"""The application factory. Start-up runs in a fixed order; each step says why it comes where it does."""
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, abort, jsonify, render_template, request, send_from_directory
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFError
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+from werkzeug.security import safe_join
+
+from ..assembly.ttlcache import TtlCache
+from ..billing import binding_registry, resolve_binding
+from ..config import ConfigError, Settings, load_settings
+from ..kinds import field_kind_registry, section_kind_registry, template_globals
+from ..schema import YamlSource
+from ..notify import channel_registry
+from ..state import Database
+from ..state.outbox import Outbox
+from ..state.users import UserStore
+from . import api, health, payment_links, payments, screens
+from .payment_setup import setup_payments
+from .auth import current_identity
+from .auth.local import LocalAuthenticator
+from .extensions import babel, csrf, limiter_of, make_limiter
+from .handlers import handler_registry
+from .i18n import CATALOGS, compile_catalogs, select_locale, template_gettext
+from .runtime import LiveCabinet, Runtime, binding_options, live
+from .security import install_security_headers
+from .theming import static_folders, theme_loader
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
+    """Build an app. Raises ``ConfigError`` or ``SchemaInvalid`` with every problem listed."""
+    # 1. Settings first: everything below depends on them, and a bad one must stop us before any I/O.
+    settings = settings or load_settings(**overrides)
+    app = Flask("engine", static_folder=None, instance_path=str(settings.instance_dir))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_SECURE=settings.cookie_secure,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="cabinet_session",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        SESSION_REFRESH_EACH_REQUEST=False,   # an absolute 12 h lifetime, and no cookie rewrite per page
+        WTF_CSRF_TIME_LIMIT=None,       # tied to the session instead: a long form-fill is not an error
+        BABEL_TRANSLATION_DIRECTORIES=str(CATALOGS),
+        BABEL_DEFAULT_LOCALE="ru",
+        MAX_CONTENT_LENGTH=1 * 1024 * 1024,
+    )
+    app.config.update(settings.extra)
+    if settings.trusted_proxies:
+        # the client's address from X-Forwarded-For, set by this many proxies in front (rate limits key on it)
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)   # not a line per schema check
+
+    # 2. Registries before the binding and the schema: a duplicate plugin name fails here, first.
+    field_kinds, section_kinds, bindings = field_kind_registry(), section_kind_registry(), binding_registry()
+    handlers = handler_registry()
+
+    # 3. The binding before the schema: validation checks the schema against its capabilities.
+    try:
+        binding_cls = resolve_binding(bindings, settings.binding)
+    except LookupError as exc:
+        raise ConfigError(f"CABINET_BINDING: {exc}") from None
+    try:
+        binding = binding_cls(**binding_options(binding_cls, dict(settings.binding_options)))
+    except (ValidationError, TypeError) as exc:
+        raise ConfigError(f"CABINET_BINDING_OPTIONS: not valid for the {settings.binding!r} binding: {exc}") from None
+
+    # 4. The cabinet: an invalid schema stops start-up with all its problems (SchemaInvalid).
+    source = YamlSource(settings.schemas)
+    db = Database(settings.database_url)
+    rt = Runtime(
+        settings=settings, field_kinds=field_kinds, section_kinds=section_kinds, bindings=bindings,
+        handlers=handlers, binding=binding, source=source, db=db,
+        executor=ThreadPoolExecutor(settings.billing_workers, thread_name_prefix="billing"),
+        accounts_cache=TtlCache(settings.accounts_cache_seconds), live=None,  # type: ignore[arg-type]
+    )
+    try:
+        rt.live = LiveCabinet.of(rt.compile())
+    except Exception:
+        rt.close()
+        raise
+    app.extensions["cabinet"] = rt
+    atexit.register(rt.close)
+    if settings.reload_seconds:
+        rt.watch(settings.reload_seconds)   # operators editing YAML see their change without a restart
+
+    # 5. The engine's own tables, and the demo users when serving the demo billing; then mail, whose
+    #    outbox is one of those tables (without CABINET_SMTP_URL mail waits there, nothing is lost).
+    db.migrate()
+    rt.outbox = Outbox(db, retry_seconds=settings.mail_retry_seconds)
+    channel = channel_registry().get("email").from_settings(settings)
+    if channel is not None:
+        rt.deliver_mail(channel, settings.mail_poll_seconds)
+    if settings.demo_users:
+        from ..billing.demo import DEMO_USERS
+        UserStore(db).ensure(DEMO_USERS)
+
+    # 6. Extensions: CSRF on every POST; languages; rate limits (before auth, whose views use them).
+    csrf.init_app(app)
+    compile_catalogs()
+    babel.init_app(app, locale_selector=select_locale)
+    make_limiter(app, settings.ratelimit_storage, settings.ratelimit_prefix)
+
+    # 7. Templates: the theme chain, and what every template may use.
+    app.jinja_loader = theme_loader(settings)
+    app.jinja_env.globals.update(template_globals())
+    app.jinja_env.globals["_"] = template_gettext
+    _install_template_context(app)
+
+    # 8. Views: auth first (screens redirect to it), then the cabinet, the API and health.
+    LocalAuthenticator().init_app(app)
+    app.register_blueprint(screens.blueprint)
+    _limit_public_forms(app, settings.public_form_rate)
+    app.register_blueprint(api.blueprint)
+    app.register_blueprint(health.blueprint)
+    app.register_blueprint(payments.blueprint)
+    app.register_blueprint(payment_links.blueprint)
+    setup_payments(app, settings)
+    _install_static(app, settings)
+
+    # 9. Last: headers and error pages wrap everything registered above.
+    install_security_headers(app)
+    _install_error_pages(app)
+    return app
+
+
+def _limit_public_forms(app: Flask, rate: str) -> None:
+    """Forms that work without signing in (support, applications) are rate limited: per login when
+    signed in, per address otherwise. The limiter keeps its counters per app, so the limit wraps this
+    app's view, not the module's."""
+    limiter = limiter_of(app)
+    view = app.view_functions["cabinet.action"]
+
+    def not_a_public_form() -> bool:
+        rt = app.extensions["cabinet"]
+        spec = rt.cabinet.actions.get((request.view_args or {}).get("action_id", ""))
+        handler = rt.handlers.get(spec.handler) if spec is not None and spec.handler in rt.handlers else None
+        return handler is None or not handler.public
+
+    def sender() -> str:
+        identity = current_identity()
+        return f"login:{identity.login}" if identity else get_remote_address()
+
+    app.view_functions["cabinet.action"] = limiter.limit(
+        rate, methods=["POST"], key_func=sender, exempt_when=not_a_public_form)(view)
+
+
+def _install_template_context(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    @app.context_processor
+    def _context():
+        cabinet = live().cabinet
+        locale = str(get_locale() or cabinet.operator.default_locale)
+        branding = cabinet.branding
+        return {
+            "operator_name": cabinet.operator.name.render(locale),
+            "branding": {
+                "colors": dict(branding.colors), "font": branding.font, "radius": branding.radius,
+                "logo_url": _media_url(branding.logo) if branding.logo else "",
+            },
+            "current_user": current_identity(),
+            "locale": locale,
+            "languages": [
+                {"code": code, "title": LANGUAGE_NAMES.get(code, code.upper()), "url": screens.language_url(code),
+                 "active": code == locale}
+                for code in cabinet.operator.locales
+            ],
+        }
+
+
+# Each language named in itself, as people look for it in a language switch.
+LANGUAGE_NAMES = {"ru": "Русский", "en": "English", "uk": "Українська", "kk": "Қазақша", "be": "Беларуская",
+                  "uz": "Oʻzbekcha", "hy": "Հայերեն", "ka": "ქართული", "az": "Azərbaycanca", "ar": "العربية",
+                  "he": "עברית", "de": "Deutsch", "fr": "Français", "es": "Español", "tr": "Türkçe"}
+
+
+def _media_url(path: str) -> str:
+    from flask import url_for
+
+    if path.startswith(("https://", "/")):
+        return path
+    return url_for("media", filename=path)
+
+
+def _install_static(app: Flask, settings: Settings) -> None:
+    folders = static_folders(settings)
+
+    @app.route("/static/<path:filename>", endpoint="static")
+    def static(filename: str):
+        for folder in folders:
+            path = safe_join(str(folder), filename)
+            if path is not None and os.path.isfile(path):
+                return send_from_directory(folder, filename, max_age=3600)
+        abort(404)
+
+    @app.route("/media/<path:filename>", endpoint="media")
+    def media(filename: str):
+        folder = app.extensions["cabinet"].source.media_dir()
+        if folder is None:
+            abort(404)
+        return send_from_directory(folder, filename, max_age=3600)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _install_error_pages(app: Flask) -> None:
+    from flask_babel import gettext as _
+
+    messages = {
+        400: lambda: _("The request could not be understood."),
+        403: lambda: _("You do not have access to this page."),
+        404: lambda: _("There is no such page."),
+        405: lambda: _("This page cannot be used that way."),
+        410: lambda: _("This link has expired. Ask for a new one."),
+        413: lambda: _("The request is too large."),
+        429: lambda: _("Too many attempts. Please wait a minute and try again."),
+        500: lambda: _("Something went wrong on our side. Please try again later."),
+    }
+
+    def render_error(code: int, message: str):
+        if _wants_json():
+            return jsonify(error=code, message=message), code
+        return render_template("error.html", code=code, message=message), code
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc):
+        return render_error(400, _("The form has expired. Go back, reload the page and try again."))
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        code = exc.code or 500
+        return render_error(code, messages.get(code, lambda: exc.description)())
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unexpected error on %s", request.path)
+        return render_error(500, messages[500]())

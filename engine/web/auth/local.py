@@ -1,0 +1,76 @@
+"""Local sign-in: a login form, hashed passwords in the engine's database, rate limited."""
+from __future__ import annotations
+
+from flask import Blueprint, Flask, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ...assembly.screen import Identity
+from ...state.users import UserStore
+from ..extensions import limiter_of
+from ..pages import FlaskLinks, url_adapter
+from ..redirects import safe_next
+from ..runtime import live, runtime
+from . import audit, current_identity, sign_in, sign_out
+from .password_reset import init_password_reset
+from .quick_code import device_has_code, init_quick_code, next_after_sign_in, password_form_notice
+
+
+def _login_key() -> str:
+    """Rate-limit key of one login name, so a distributed guess at one account is slowed too."""
+    return "login:" + (request.form.get("username") or "").strip().lower()[:150]
+
+
+def sign_in_page_links() -> dict:
+    """The public screens the operator links from the sign-in page (support form, applications)."""
+    operator = live().cabinet.operator
+    links = FlaskLinks(url_adapter())
+    return {
+        "forgot_password_url": url_for("password.forgot"),
+        "support_email": operator.support_email,
+        "support_url": links.screen(operator.support_screen, {}) if operator.support_screen else "",
+        "join_url": links.screen(operator.join_screen, {}) if operator.join_screen else "",
+    }
+
+
+class LocalAuthenticator:
+    name = "local"
+
+    def init_app(self, app: Flask) -> None:
+        rate = app.extensions["cabinet"].settings.login_rate
+        limiter = limiter_of(app)
+        blueprint = Blueprint("auth", __name__)
+
+        @blueprint.route("/login", methods=["GET", "POST"])
+        @limiter.limit(rate, methods=["POST"])
+        @limiter.limit(rate, methods=["POST"], key_func=_login_key)
+        def login():
+            next_url = safe_next(request.values.get("next"))
+            if current_identity() is not None and request.method == "GET":
+                return redirect(next_url)
+            if request.method == "GET" and not request.args.get("password") and device_has_code():
+                return redirect(url_for("quick_code.code_sign_in", next=next_url))   # "?password=1" opts out
+            error = None
+            if request.method == "POST":
+                username = (request.form.get("username") or "").strip()
+                password = request.form.get("password") or ""
+                user = UserStore(runtime().db).authenticate(username, password) if username and password else None
+                if user is not None:
+                    identity = Identity(user.login, user.name, user.role_set, user.subscriber_id, user.dealer_id)
+                    sign_in(identity)
+                    return redirect(next_after_sign_in(identity, next_url))   # may offer a quick-login code first
+                # a login that is no user's is often a password typed in the wrong box: not recorded
+                known = bool(username) and UserStore(runtime().db).get(username) is not None
+                audit("sign-in", "refused", actor=username if known else "unknown login")
+                error = _("Wrong login or password.")
+            status = 401 if error else 200
+            return render_template("login.html", error=error or password_form_notice(), next=next_url,
+                                   username=request.form.get("username", ""), **sign_in_page_links()), status
+
+        @blueprint.route("/logout", methods=["POST"])
+        def logout():
+            sign_out()
+            return redirect(url_for("auth.login"))
+
+        app.register_blueprint(blueprint)
+        init_quick_code(app)
+        init_password_reset(app)

@@ -1,0 +1,53 @@
+""""Пополнить" by bank card: the payment is written to the ledger, then the payer goes to the
+gateway's hosted page. A double click opens one payment and one page."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Mapping
+
+from flask import url_for
+from flask_babel import gettext as _
+
+from ...assembly.handlers import Handler, HandlerContext, HandlerRefused
+from ...billing.contract import IDEMPOTENCY_KEY, OWNED_ACCOUNT, Operation, Param
+from ...payments.gateway import GatewayRejected, GatewayUnavailable, PaymentRequest
+from ...payments.ledger import CREATED, REDIRECTED
+
+
+class CardTopUp(Handler):
+    name = "card_top_up"
+    operation = Operation("card_top_up", (
+        Param("account_id", owned=OWNED_ACCOUNT), Param("amount", "decimal"),
+        Param("request_id", filled_by_engine=IDEMPOTENCY_KEY)))
+
+    def perform(self, params: Mapping[str, Any], ctx: HandlerContext) -> dict:
+        payments = ctx.services.get("payments")
+        if payments is None:
+            raise HandlerRefused(_("Card payments are not available right now. Try the promised payment "
+                                   "or pay later."))
+        operator = ctx.cabinet.operator
+        amount: Decimal = params["amount"].quantize(Decimal("0.01"))
+        low, high = operator.top_up_min, operator.top_up_max
+        if amount < low or amount > high:
+            raise HandlerRefused(_("Enter an amount from %(low)s to %(high)s.", low=low, high=high))
+        ledger, gateway, public_url = payments["ledger"], payments["gateway"], payments["public_url"]
+        payment = ledger.open(key=f"top-up:{params['request_id']}", login=ctx.identity.login,
+                              account_id=params["account_id"], amount=amount, currency=operator.currency)
+        receipt_page = url_for("payments.payment", payment_id=payment.id)
+        if payment.status not in (CREATED, REDIRECTED):
+            return {"redirect": receipt_page}                      # a resubmission after the outcome
+        try:
+            started = gateway.create_payment(PaymentRequest(
+                payment_id=payment.id, amount=amount, currency=operator.currency,
+                description=_("Top-up of account %(account)s", account=params["account_id"]),
+                return_url=public_url + receipt_page, notify_url=public_url + url_for("payments.notify")))
+        except GatewayUnavailable:
+            raise HandlerRefused(_("The bank is not answering. Nothing was charged; please try again later.")) \
+                from None
+        except GatewayRejected as exc:
+            ledger.fail(payment.id, exc.reason)
+            raise HandlerRefused(exc.reason) from None
+        ledger.attach(payment.id, started)
+        if started.redirect_url is None:
+            return {"redirect": receipt_page}
+        return {"gateway_redirect": started.redirect_url}

@@ -1,0 +1,22 @@
+"""``GET /healthz``: is the engine up, which cabinet version is live, is the last reload good."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from .runtime import live, runtime
+
+blueprint = Blueprint("health", __name__)
+
+
+@blueprint.route("/healthz")
+def healthz():
+    rt = runtime()
+    body = {
+        "status": "ok",
+        "cabinet_version": live().cabinet.version,
+        "binding": rt.settings.binding,
+        # a newer schema failed validation and the live cabinet is the last good one;
+        # `cabinet validate` shows why (details stay off this public endpoint)
+        "schema_update_refused": rt.last_error is not None,
+    }
+    return jsonify(body)

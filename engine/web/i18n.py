@@ -1,0 +1,56 @@
+"""Languages: the UI through gettext catalogs in ``locales/``, operator texts from the schema.
+
+The locale is the one the user chose (remembered in the session), else the browser's best match
+among the cabinet's locales, else the cabinet's first locale.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import g, request, session
+from flask_babel import get_translations
+
+from ..config import PROJECT_ROOT
+from .runtime import live
+
+CATALOGS = PROJECT_ROOT / "locales"
+log = logging.getLogger(__name__)
+
+
+def select_locale() -> str:
+    locales = list(live().cabinet.operator.locales)
+    chosen = session.get("locale")
+    if chosen in locales:
+        return chosen
+    return request.accept_languages.best_match(locales) or locales[0]
+
+
+def compile_catalogs(directory: Path = CATALOGS) -> None:
+    """Compile each ``messages.po`` whose ``.mo`` is missing or older (compiled files stay out of git)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po_path in directory.glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        try:
+            with po_path.open("rb") as po_file:
+                catalog = read_po(po_file)
+            tmp = mo_path.with_suffix(".mo.tmp")
+            with tmp.open("wb") as mo_file:
+                write_mo(mo_file, catalog)
+            tmp.replace(mo_path)
+        except OSError as exc:   # a read-only install: use whatever was compiled at build time
+            log.warning("cannot compile %s: %s", po_path, exc)
+
+
+def template_gettext(string: str, **variables) -> str:
+    """``_()`` for templates: flask-babel's gettext, with this request's translations looked up
+    once instead of at every one of the page's few dozen strings."""
+    translations = g.get("ui_translations")
+    if translations is None:
+        translations = g.ui_translations = get_translations()
+    text = translations.ugettext(string)
+    return text % variables if variables else text

@@ -1,0 +1,80 @@
+"""Turn a request into a ``ScreenRequest`` and run it: shared by the HTML views and the JSON API."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Mapping
+from zoneinfo import ZoneInfo
+
+from flask import abort, get_flashed_messages, request, session, url_for
+from flask_babel import get_locale, gettext
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BuildError, MapAdapter
+
+from ..assembly.ownership import NotOwned
+from ..assembly.screen import Identity, ScreenRequest, run_screen
+from ..assembly.views import PageView
+from ..kinds.formatting import Formatter
+from ..schema.model import Cabinet, ScreenSpec
+from .runtime import live, runtime
+
+SESSION_ACCOUNT = "account"
+
+
+class FlaskLinks:
+    """URLs of screens (from the cabinet's own route map) and of actions."""
+
+    def __init__(self, adapter: MapAdapter):
+        self.adapter = adapter
+
+    def screen(self, screen_id: str, params: Mapping[str, Any]) -> str | None:
+        values = {k: str(v) for k, v in params.items() if v is not None and v != ""}
+        try:
+            return self.adapter.build(screen_id, values)
+        except BuildError:
+            return None          # an item without the id its link needs: show it, just not as a link
+
+    def action(self, action_id: str) -> str:
+        return url_for("cabinet.action", action_id=action_id)
+
+
+def url_adapter() -> MapAdapter:
+    return live().url_map.bind("localhost", script_name=request.script_root or "/")
+
+
+def match_screen(path: str) -> tuple[ScreenSpec, dict[str, str]]:
+    current = live()
+    try:
+        screen_id, params = url_adapter().match("/" + path.lstrip("/"), method="GET")
+    except HTTPException:  # not found, a redirect suggestion, a method mismatch: no such screen
+        abort(404)
+    return current.cabinet.screens[screen_id], params
+
+
+def formatter_for(cabinet: Cabinet) -> Formatter:
+    operator = cabinet.operator
+    return Formatter(str(get_locale() or operator.default_locale), operator.currency, operator.timezone)
+
+
+def screen_request(screen: ScreenSpec, params: Mapping[str, str], identity: Identity,
+                   with_flash: bool = True) -> ScreenRequest:
+    cabinet = live().cabinet
+    if not (set(screen.roles) & set(identity.roles)):
+        abort(404)   # a screen of another role does not exist for this user
+    return ScreenRequest(
+        cabinet=cabinet, screen=screen, identity=identity, route_params=dict(params),
+        wanted_account=request.values.get("account") or session.get(SESSION_ACCOUNT),
+        formatter=formatter_for(cabinet), links=FlaskLinks(url_adapter()), gettext=gettext,
+        today=datetime.now(ZoneInfo(cabinet.operator.timezone)).date(),
+        flash=get_flashed_messages(with_categories=True) if with_flash else [],
+        account_named=bool(request.values.get("account")),
+        query={k: v for k, v in request.args.items() if k != "account"},
+    )
+
+
+def build_page(screen: ScreenSpec, params: Mapping[str, str], identity: Identity, with_flash: bool = True) -> PageView:
+    rt = runtime()
+    req = screen_request(screen, params, identity, with_flash)
+    try:
+        return run_screen(req, rt.calls(), rt.accounts_cache)
+    except NotOwned:
+        abort(404)

@@ -1,0 +1,141 @@
+"""What an app holds at run time: registries, the binding, the live cabinet and the worker pool.
+
+Kept in ``app.extensions["cabinet"]``; nothing of it is module-level, so apps never share it.
+The live cabinet is replaced as a whole (one attribute assignment), so a request sees either
+the old or the new version, never a mix; a schema that fails validation never replaces it.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app, g
+from werkzeug.routing import Map, Rule
+
+from ..assembly.calls import CallSession
+from ..assembly.ttlcache import TtlCache
+from ..billing.contract import BillingBinding
+from ..config import Settings
+from ..registry import Registry
+from ..schema import CabinetSource, SchemaInvalid, SchemaIssue, load_cabinet
+from ..schema.model import Cabinet
+from ..state import Database
+from .handlers import handler_operations
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LiveCabinet:
+    cabinet: Cabinet
+    url_map: Map
+
+    @classmethod
+    def of(cls, cabinet: Cabinet) -> "LiveCabinet":
+        rules = [Rule(screen.route, endpoint=screen.id) for screen in cabinet.screens.values()]
+        return cls(cabinet, Map(rules, strict_slashes=False, merge_slashes=False))
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    field_kinds: Registry
+    section_kinds: Registry
+    bindings: Registry
+    handlers: Registry
+    binding: BillingBinding
+    source: CabinetSource
+    db: Database
+    executor: ThreadPoolExecutor
+    accounts_cache: TtlCache
+    live: LiveCabinet
+    outbox: Any = None                  # engine.state.outbox.Outbox: mail waits here until delivered
+    payments: dict | None = None        # ledger, gateway, public_url, pages (the gateway's page prefix)
+    last_error: SchemaInvalid | None = None
+    scheduler: Any = None
+    _reload_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def cabinet(self) -> Cabinet:
+        return self.live.cabinet
+
+    def compile(self, source: CabinetSource | None = None) -> Cabinet:
+        return load_cabinet(source or self.source, self.field_kinds, self.section_kinds,
+                            self.binding.capabilities, f"the billing binding {self.settings.binding!r}",
+                            handler_operations(self.handlers))
+
+    def reload(self) -> bool:
+        """Recompile from the source; keep the live cabinet if the new one is invalid."""
+        with self._reload_lock:
+            if self.source.fingerprint() == self.cabinet.version:
+                return False
+            try:
+                live = LiveCabinet.of(self.compile())
+            except Exception as exc:  # whatever went wrong, the live cabinet stays
+                problem = exc if isinstance(exc, SchemaInvalid) else SchemaInvalid(
+                    [SchemaIssue((), f"the schema could not be compiled: {type(exc).__name__}: {exc}")])
+                if self.last_error is None or str(problem) != str(self.last_error):
+                    log.error("the changed cabinet schema is not valid; still serving version %s:\n%s",
+                              self.cabinet.version, problem, exc_info=not isinstance(exc, SchemaInvalid))
+                self.last_error = problem
+                return False
+            self.live, self.last_error = live, None
+            cabinet = live.cabinet
+            log.info("cabinet schema reloaded: version %s", cabinet.version)
+            return True
+
+    def watch(self, interval: float) -> None:
+        """Reload the schema whenever its files change (checked every ``interval`` seconds)."""
+        self._every(interval, self.reload, "reload-schema")
+
+    def deliver_mail(self, channel, interval: float) -> None:
+        """Send what the outbox holds, every ``interval`` seconds (safe in several processes)."""
+        self._every(interval, self.outbox.deliver_due, "deliver-mail", args=[channel])
+
+    def _every(self, seconds: float, job, job_id: str, args=()) -> None:
+        if self.scheduler is None:
+            from apscheduler.schedulers.background import BackgroundScheduler
+
+            self.scheduler = BackgroundScheduler(daemon=True)
+            self.scheduler.start()
+        self.scheduler.add_job(job, "interval", seconds=seconds, args=list(args), max_instances=1, coalesce=True,
+                               id=job_id)
+
+    def calls(self) -> CallSession:
+        return CallSession(self.binding, self.executor, self.settings.billing_timeout)
+
+    def reconcile_payments(self, register, interval: float) -> None:
+        from ..payments.reconcile import reconcile
+
+        self._every(interval, reconcile, "reconcile-payments",
+                    args=[self.payments["ledger"], self.payments["gateway"], register])
+
+    def close(self) -> None:
+        if self.payments is not None:
+            self.payments["gateway"].close()
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.binding.close()
+        self.db.dispose()
+
+
+def runtime() -> Runtime:
+    return current_app.extensions["cabinet"]
+
+
+def live() -> LiveCabinet:
+    """The cabinet this request is served from: read once per request, so a reload in the middle
+    of a request never mixes two versions."""
+    if "cabinet_live" not in g:
+        g.cabinet_live = runtime().live
+    return g.cabinet_live
+
+
+def binding_options(binding_cls: type, options: dict[str, Any]) -> dict[str, Any]:
+    """Validate options with the binding's own schema (if it has one)."""
+    schema = getattr(binding_cls, "options_schema", None)
+    return schema().load(options) if schema is not None else dict(options)

@@ -1,0 +1,39 @@
+"""Themes as a chain of template folders: the operator's override folder, the chosen theme, then
+``base``. A theme overrides only the templates it has; the rest fall through to ``base``."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import ChoiceLoader, FileSystemLoader
+
+from ..config import PROJECT_ROOT, ConfigError, Settings
+
+THEMES = PROJECT_ROOT / "themes"
+
+
+def theme_loader(settings: Settings) -> ChoiceLoader:
+    folders: list[Path] = []
+    if settings.theme_dir is not None:
+        if not settings.theme_dir.is_dir():
+            raise ConfigError(f"CABINET_THEME_DIR: no such folder: {settings.theme_dir}")
+        folders.append(settings.theme_dir / "templates" if (settings.theme_dir / "templates").is_dir()
+                       else settings.theme_dir)
+    if settings.theme != "base":
+        theme = THEMES / settings.theme / "templates"
+        if not theme.is_dir():
+            known = ", ".join(sorted(p.name for p in THEMES.iterdir() if p.is_dir()))
+            raise ConfigError(f"CABINET_THEME: no theme {settings.theme!r} (themes: {known})")
+        folders.append(theme)
+    folders.append(THEMES / "base" / "templates")
+    return ChoiceLoader([FileSystemLoader(str(folder)) for folder in folders])
+
+
+def static_folders(settings: Settings) -> list[Path]:
+    """Static folders in the same order (override, theme, base)."""
+    folders = []
+    if settings.theme_dir is not None and (settings.theme_dir / "static").is_dir():
+        folders.append(settings.theme_dir / "static")
+    if settings.theme != "base" and (THEMES / settings.theme / "static").is_dir():
+        folders.append(THEMES / settings.theme / "static")
+    folders.append(THEMES / "base" / "static")
+    return folders

@@ -1,0 +1,41 @@
+"""Bindings for tests: the demo billing with one operation missing, or recording, failing, slow."""
+from __future__ import annotations
+
+import threading
+import time
+
+from engine.billing.contract import BillingBinding
+from engine.billing.demo import DemoBilling
+from engine.billing.errors import BillingUnavailable
+
+
+class NoBonusesBilling(DemoBilling):
+    """The demo billing without the bonuses operation (a billing that lacks a capability)."""
+
+    bonuses = BillingBinding.bonuses   # the contract's own method again: not a capability
+
+
+class RecordingBilling(DemoBilling):
+    """The demo billing that records every call, and can be told to fail or hang per operation.
+    It stands for a billing across the network, so its calls run in worker threads with a time limit."""
+
+    remote = True
+
+    def __init__(self, **options):
+        super().__init__(**options)
+        self.calls: list[tuple[str, dict]] = []
+        self.failing: set[str] = set()
+        self.hanging: dict[str, float] = {}
+        self.lock = threading.Lock()
+
+    def call(self, operation, params):
+        with self.lock:
+            self.calls.append((operation, dict(params)))
+        if operation in self.failing:
+            raise BillingUnavailable(f"{operation} is down (test)")
+        if operation in self.hanging:
+            time.sleep(self.hanging[operation])
+        return super().call(operation, params)
+
+    def called_with(self, value) -> list[tuple[str, dict]]:
+        return [(op, p) for op, p in self.calls if str(value) in map(str, p.values())]

@@ -1,0 +1,404 @@
+"""The demo billing: seeded figures of the seed screens, rules, persistence, idempotency, concurrency."""
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from marshmallow import ValidationError
+
+from engine.billing import OPERATIONS, BillingBinding, BillingNotFound, BillingRejected
+from engine.billing.demo import DEMO_USERS, DemoBilling
+from engine.billing.records import OperationKind, OrderStatus, ServiceStatus
+
+TODAY = date(2025, 5, 15)
+NEXT_MONTH = date(2025, 6, 1)
+
+
+def sqlite_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'billing' / 'demo-billing.sqlite'}"
+
+
+@pytest.fixture
+def billing(tmp_path):
+    binding = DemoBilling(sqlite_url(tmp_path), today=TODAY)
+    yield binding
+    binding.close()
+
+
+def key() -> str:
+    return uuid.uuid4().hex
+
+
+# --- contract and options --------------------------------------------------------------------
+
+def test_capabilities_cover_every_operation(billing):
+    assert billing.capabilities == frozenset(OPERATIONS)
+    assert type(billing).resolve_subscriber is not BillingBinding.resolve_subscriber
+
+
+def test_options_schema_and_unknown_options(tmp_path):
+    schema = DemoBilling.options_schema()
+    assert schema.load({"database_url": "sqlite:////tmp/x.sqlite"}) == {
+        "database_url": "sqlite:////tmp/x.sqlite", "latency_ms": 0}
+    with pytest.raises(ValidationError):
+        schema.load({"latency_ms": 5})
+    with pytest.raises(ValidationError):
+        schema.load({"database_url": "sqlite:////tmp/x.sqlite", "latency_ms": -1})
+    with pytest.raises(TypeError):
+        DemoBilling(sqlite_url(tmp_path), colour="red")
+
+
+def test_default_today_is_moscow_date(tmp_path):
+    def moscow_today() -> date:
+        return datetime.now(ZoneInfo("Europe/Moscow")).date()
+
+    before = moscow_today()
+    binding = DemoBilling(sqlite_url(tmp_path))
+    try:
+        due = binding.account("108842").recommended_payment.due_date
+        assert due - timedelta(days=4) in {before, moscow_today()}   # seeded 4 days before the due date
+    finally:
+        binding.close()
+
+
+def test_demo_users_resolve_to_billing(billing):
+    subscriber, dealer, neighbour = DEMO_USERS
+    assert (subscriber["login"], subscriber["password"]) == ("demo1", "demo1")
+    assert subscriber["roles"] == ("subscriber",) and subscriber["dealer_id"] is None
+    assert (dealer["login"], dealer["dealer_id"], dealer["roles"]) == ("demo2", "dealer-2001", ("dealer",))
+    assert billing.resolve_subscriber("demo1") == subscriber["subscriber_id"] == "sub-1001"
+    assert billing.resolve_subscriber("demo3") == neighbour["subscriber_id"] == "sub-1002"
+    assert [a.id for a in billing.accounts("sub-1002")] == ["108900"]
+    assert billing.resolve_subscriber("nobody") is None
+
+
+# --- seeded data -----------------------------------------------------------------------------
+
+def test_seeded_accounts(billing):
+    home, dacha = billing.accounts("sub-1001")
+    assert (home.id, home.number, home.holder) == ("108842", "108842", "Иван Иванов")
+    assert home.address == "г. Москва, ул. Ленина, д. 10, кв. 25"
+    assert home.recommended_payment.amount == Decimal("3146.10")
+    assert TODAY < home.recommended_payment.due_date <= TODAY + timedelta(days=7)
+    assert home.balance < Decimal("100")
+    assert dacha.number == "108843" and dacha.balance > 0
+    assert dacha.recommended_payment.amount == Decimal("650.00")
+    assert billing.bonuses("108842").points > 0
+
+
+def test_every_service_status_is_seeded_for_demo1(billing):
+    statuses = {service.status for account in billing.accounts("sub-1001")
+                for service in billing.services(account.id)}
+    assert statuses == set(ServiceStatus)
+
+
+def test_seeded_services_of_the_seed_screens(billing):
+    services = {service.id: service for service in billing.services("108842")}
+    internet, tv, phone = services["108842-internet"], services["108842-tv"], services["108842-phone"]
+    assert (internet.name, internet.tariff.name) == ("Домашний интернет", "Интернет 100")
+    assert internet.tariff.speed_mbps == 100
+    (change,) = internet.planned_changes
+    assert (change.kind, change.tariff.name) == ("tariff_change", "Интернет 300")
+    assert change.effective_date == NEXT_MONTH
+    assert tv.status is ServiceStatus.BLOCKED and tv.blocked_until > TODAY
+    assert phone.status is ServiceStatus.SUSPENDED and not phone.tariff_change_allowed
+    assert (phone.suspension.reason_code, phone.suspension.details) == ("debt", "Задолженность 412,50 ₽")
+    dacha = {service.name: service for service in billing.services("108843")}
+    assert dacha["Видеонаблюдение"].suspension.reason_code == "documents"
+    assert any(s.status is ServiceStatus.ACTIVE and s.kind == "internet" for s in dacha.values())
+
+
+def test_dealer_figures_match_the_seed_screen(billing):
+    subscribers = billing.dealer_subscribers("dealer-2001")
+    assert len(subscribers) == 11
+    assert sum(s.balance for s in subscribers) == Decimal("186677.00")
+    screen = [("Петров Алексей", "2412521", "Активен", "+7 (916) 083-85-31", Decimal("12432.00")),
+              ("Зеленков Андрей", "2412413", "Активен", "+7 (913) 534-34-21", Decimal("23567.00")),
+              ("Мирский Владислав", "2341423", "Активен", "+7 (916) 654-23-65", Decimal("-7632.00")),
+              ("Зайцев Владимир", "6875432", "Активен", "+7 (765) 378-43-12", Decimal("36321.00")),
+              ("Пестрова Светлана", "4766543", "Активен", "+7 (521) 321-54-34", Decimal("84252.00"))]
+    assert [(s.name, s.contract, s.status, s.phone, s.balance) for s in subscribers[:5]] == screen
+    assert [s.added_on for s in subscribers] == sorted((s.added_on for s in subscribers), reverse=True)
+    stats = billing.dealer_orders("dealer-2001")
+    assert (stats.total, stats.processed, stats.in_progress) == (268, 255, 13)
+
+
+def test_catalog_and_seeded_orders(billing):
+    catalog = {item.name: item for item in billing.catalog()}
+    assert {"Wi-Fi роутер", "ТВ-приставка", "Статический IP-адрес", "Антивирус"} <= set(catalog)
+    assert {item.category for item in catalog.values()} == {"service", "equipment"}
+    assert catalog["Антивирус"].monthly and not catalog["Wi-Fi роутер"].monthly
+    assert OrderStatus.DONE in {order.status for order in billing.orders("108842")}
+
+
+@pytest.mark.parametrize("call", [
+    lambda b: b.account("999999"), lambda b: b.services("999999"), lambda b: b.service("no-such-service"),
+    lambda b: b.tariffs("no-such-service"), lambda b: b.accounts("sub-0000"),
+    lambda b: b.dealer_orders("dealer-0"), lambda b: b.dealer_subscribers("dealer-0"),
+    lambda b: b.change_tariff("no-such-service", "inet-300", key()),
+    lambda b: b.register_payment("999999", Decimal("10"), key()),
+    lambda b: b.order("108842", "no-such-item", key()),
+    lambda b: b.transfer("108842", "999999", Decimal("1"), key()),
+])
+def test_unknown_ids_raise_not_found(billing, call):
+    with pytest.raises(BillingNotFound):
+        call(billing)
+
+
+# --- tariffs, block, promised payment ------------------------------------------------------------
+
+def test_tariffs_offer_current_and_moves(billing):
+    offers = billing.tariffs("108842-internet")
+    assert [(o.tariff.name, o.current) for o in offers] == [
+        ("Интернет 100", True), ("Интернет 300", False), ("Интернет 500", False)]
+    assert [o.tariff.fee for o in offers] == [Decimal("550.00"), Decimal("750.00"), Decimal("950.00")]
+    assert all(o.effective_date == NEXT_MONTH for o in offers if not o.current)
+
+
+def test_change_tariff_plans_a_change_from_next_month(billing):
+    result = billing.change_tariff("108842-internet", "inet-500", key())
+    assert result.ok and result.effective_date == NEXT_MONTH
+    (change,) = billing.service("108842-internet").planned_changes
+    assert (change.tariff.id, change.effective_date) == ("inet-500", NEXT_MONTH)
+
+
+def test_block_and_unblock(billing):
+    assert not billing.block_terms("108843").blocked
+    billing.block_services("108843", 10, key())
+    terms = billing.block_terms("108843")
+    assert terms.blocked and terms.blocked_until == TODAY + timedelta(days=10)
+    services = {s.id: s for s in billing.services("108843")}
+    assert services["108843-internet"].status is ServiceStatus.BLOCKED
+    assert services["108843-video"].status is ServiceStatus.SUSPENDED   # operator's suspension stays
+    billing.unblock_services("108843", key())
+    services = {s.id: s for s in billing.services("108843")}
+    assert services["108843-internet"].status is ServiceStatus.ACTIVE
+    assert services["108843-video"].status is ServiceStatus.SUSPENDED
+
+
+def test_block_terms(billing):
+    terms = billing.block_terms("108842")
+    assert (terms.min_days, terms.max_days, terms.fee_per_day) == (7, 90, Decimal("1.00"))
+    assert terms.description and terms.blocked   # the seeded TV block
+
+
+def test_promised_payment_eligibility_both_ways(billing):
+    home, dacha = billing.promised_payment_terms("108842"), billing.promised_payment_terms("108843")
+    assert home.eligible and home.amount == Decimal("3146.10")
+    assert (home.repay_days, home.interval_days, home.repay_by) == (3, 25, TODAY + timedelta(days=3))
+    assert not dacha.eligible and "раз в 25 дней" in dacha.ineligible_reason
+    assert dacha.available_from == TODAY - timedelta(days=10) + timedelta(days=25)
+
+
+def test_activating_promised_payment_credits_and_records(billing):
+    before = billing.account("108842").balance
+    result = billing.activate_promised_payment("108842", key())
+    assert result.ok and result.effective_date == TODAY + timedelta(days=3)
+    assert billing.account("108842").balance == before + Decimal("3146.10")
+    (entry,) = [e for e in billing.history("108842", TODAY, TODAY) if e.kind is OperationKind.PAYMENT]
+    assert entry.amount == Decimal("3146.10")
+    terms = billing.promised_payment_terms("108842")
+    assert not terms.eligible and terms.active
+    # the debt is covered, so the phone suspended for it works again
+    assert billing.service("108842-phone").status is ServiceStatus.ACTIVE
+
+
+# --- rejections ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("call, code", [
+    (lambda b: b.change_tariff("108842-phone", "phone-unlimited", key()), "tariff_change_not_allowed"),
+    (lambda b: b.change_tariff("108842-internet", "tv-basic", key()), "tariff_not_offered"),
+    (lambda b: b.change_tariff("108842-internet", "inet-100", key()), "tariff_is_current"),
+    (lambda b: b.block_services("108843", 6, key()), "block_days_out_of_range"),
+    (lambda b: b.block_services("108843", 91, key()), "block_days_out_of_range"),
+    (lambda b: b.block_services("108842", 10, key()), "already_blocked"),
+    (lambda b: b.unblock_services("108843", key()), "not_blocked"),
+    (lambda b: b.activate_promised_payment("108843", key()), "promised_payment_unavailable"),
+    (lambda b: b.register_payment("108842", Decimal("0"), key()), "invalid_amount"),
+    (lambda b: b.register_payment("108842", Decimal("-5"), key()), "invalid_amount"),
+    (lambda b: b.transfer("108843", "108842", Decimal("0"), key()), "invalid_amount"),
+    (lambda b: b.transfer("108843", "108843", Decimal("10"), key()), "same_account"),
+    (lambda b: b.transfer("108842", "108843", Decimal("10"), key()), "insufficient_funds"),
+    (lambda b: b.order("108842", "static-ip", key()), "already_ordered"),
+    (lambda b: b.update_requisites("108842", "  ", key()), "payer_name_required"),
+    (lambda b: b.update_requisites("108842", "Иванов И. П.", key(), email="not-an-email"), "invalid_email"),
+    (lambda b: b.history("108842", TODAY, TODAY - timedelta(days=1)), "invalid_period"),
+])
+def test_refusals_explain_themselves(billing, call, code):
+    balances = {a.id: a.balance for a in billing.accounts("sub-1001")}
+    with pytest.raises(BillingRejected) as refused:
+        call(billing)
+    assert refused.value.code == code
+    assert refused.value.reason and any("а" <= ch <= "я" for ch in refused.value.reason.lower())
+    assert {a.id: a.balance for a in billing.accounts("sub-1001")} == balances
+
+
+def test_suspended_service_keeps_its_tariff_after_refusal(billing):
+    with pytest.raises(BillingRejected):
+        billing.change_tariff("108842-phone", "phone-unlimited", key())
+    assert billing.service("108842-phone").planned_changes == ()
+
+
+# --- history -------------------------------------------------------------------------------------
+
+def test_history_covers_three_months_newest_first(billing):
+    entries = billing.history("108842", date(2025, 2, 1), TODAY)
+    assert [e.at for e in entries] == sorted((e.at for e in entries), reverse=True)
+    charge_days = {e.at.date() for e in entries
+                   if e.kind is OperationKind.CHARGE and e.amount < 0 and e.service_id}
+    assert {date(2025, 2, 1), date(2025, 3, 1), date(2025, 4, 1), date(2025, 5, 1)} <= charge_days
+    assert any(e.kind is OperationKind.PAYMENT and e.amount > 0 for e in entries)
+    assert all(e.at.tzinfo is not None for e in entries)
+    dacha = billing.history("108843", TODAY - timedelta(days=10), TODAY - timedelta(days=10))
+    assert [e.description for e in dacha] == ["Обещанный платёж"]
+
+
+def test_history_period_ends_are_inclusive(billing):
+    april = billing.history("108842", date(2025, 4, 1), date(2025, 4, 30))
+    assert april and all(date(2025, 4, 1) <= e.at.date() <= date(2025, 4, 30) for e in april)
+    assert any(e.at.date() == date(2025, 4, 1) for e in april)
+    first_day = billing.history("108842", date(2025, 4, 1), date(2025, 4, 1))
+    assert first_day and {e.at.date() for e in first_day} == {date(2025, 4, 1)}
+    assert len(first_day) < len(april)
+    assert billing.history("108842", date(2024, 1, 1), date(2024, 1, 31)) == []
+
+
+# --- idempotency ---------------------------------------------------------------------------------
+
+def test_same_request_id_has_one_effect(billing):
+    request_id = key()
+    first = billing.activate_promised_payment("108842", request_id)
+    again = billing.activate_promised_payment("108842", request_id)
+    assert again == first
+    credits = [e for e in billing.history("108842", TODAY, TODAY) if e.description == "Обещанный платёж"]
+    assert len(credits) == 1
+    order_key = key()
+    first_order = billing.order("108843", "wifi-router", order_key)
+    assert billing.order("108843", "wifi-router", order_key) == first_order
+    assert len(billing.orders("108843")) == 2   # the seeded one and this one
+
+
+def test_same_payment_id_credits_once(billing):
+    before = billing.account("108843").balance
+    receipt = billing.register_payment("108843", Decimal("500.00"), "card-42")
+    assert billing.register_payment("108843", Decimal("500.00"), "card-42") == receipt
+    assert billing.account("108843").balance == before + Decimal("500.00")
+    assert len([e for e in billing.history("108843", TODAY, TODAY) if e.kind is OperationKind.PAYMENT]) == 1
+
+
+def test_transfer_moves_money_once(billing):
+    request_id = key()
+    receipt = billing.transfer("108843", "108842", Decimal("200.00"), request_id)
+    assert billing.transfer("108843", "108842", Decimal("200.00"), request_id) == receipt
+    assert billing.account("108843").balance == Decimal("1040.00")
+    assert billing.account("108842").balance == Decimal("-212.50")
+
+
+# --- persistence ---------------------------------------------------------------------------------
+
+def change_everything(binding: DemoBilling) -> None:
+    binding.change_tariff("108842-internet", "inet-500", key())
+    binding.block_services("108843", 14, key())
+    binding.activate_promised_payment("108842", key())
+    binding.register_payment("108843", Decimal("300.00"), "persisted-payment")
+    binding.order("108843", "tv-box", key())
+    binding.update_requisites("108842", "Иванова Мария Сергеевна", key(), email="maria@example.ru")
+    binding.transfer("108843", "108842", Decimal("100.00"), key())
+
+
+def check_everything(binding: DemoBilling) -> None:
+    assert binding.service("108842-internet").planned_changes[0].tariff.id == "inet-500"
+    assert binding.block_terms("108843").blocked_until == TODAY + timedelta(days=14)
+    assert binding.promised_payment_terms("108842").active
+    assert binding.account("108842").balance == Decimal("-412.50") + Decimal("3146.10") + Decimal("100.00")
+    # seeded 1240.00, block fee 14 days x 1.00, payment 300.00, transfer 100.00 out
+    assert binding.account("108843").balance == Decimal("1426.00")
+    assert [o.item.id for o in binding.orders("108843") if o.status is OrderStatus.NEW] == ["tv-box"]
+    assert binding.requisites("108842").payer_name == "Иванова Мария Сергеевна"
+    assert binding.dealer_orders("dealer-2001").total == 268   # seeded once, not twice
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_state_survives_a_restart(backend, tmp_path, request):
+    url = sqlite_url(tmp_path) if backend == "sqlite" else request.getfixturevalue("fresh_postgres_url")
+    first = DemoBilling(url, today=TODAY)
+    try:
+        change_everything(first)
+    finally:
+        first.close()
+    second = DemoBilling(url, today=TODAY + timedelta(days=1))
+    try:
+        check_everything(second)
+        assert len(second.dealer_subscribers("dealer-2001")) == 11
+    finally:
+        second.close()
+
+
+def test_block_ends_and_planned_tariff_applies_with_time(tmp_path):
+    DemoBilling(sqlite_url(tmp_path), today=TODAY).close()
+    later = DemoBilling(sqlite_url(tmp_path), today=TODAY + timedelta(days=40))
+    try:
+        assert later.service("108842-tv").status is ServiceStatus.ACTIVE
+        internet = later.service("108842-internet")
+        assert internet.tariff.name == "Интернет 300" and internet.planned_changes == ()
+    finally:
+        later.close()
+
+
+# --- concurrency and latency -----------------------------------------------------------------------
+
+def test_two_processes_seeding_at_once_seed_once(tmp_path):
+    barrier, bindings = threading.Barrier(2), []
+
+    def start():
+        barrier.wait()
+        bindings.append(DemoBilling(sqlite_url(tmp_path), today=TODAY))
+
+    threads = [threading.Thread(target=start) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        assert len(bindings) == 2
+        assert len(bindings[0].dealer_subscribers("dealer-2001")) == 11
+        assert len(bindings[1].accounts("sub-1001")) == 2
+    finally:
+        for binding in bindings:
+            binding.close()
+
+
+def test_concurrent_calls_from_eight_threads(billing):
+    before = billing.account("108842").balance
+
+    def work(n: int):
+        billing.services("108842")
+        billing.history("108842", date(2025, 2, 1), TODAY)
+        billing.register_payment("108842", Decimal("10.00"), f"concurrent-{n}")
+        billing.register_payment("108842", Decimal("10.00"), "the-same-payment")   # racing twins
+        billing.change_tariff("108843-internet", "inet-500", f"tariff-{n % 2}")
+        return billing.account("108842")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(work, range(8)))
+    assert len(results) == 8
+    assert billing.account("108842").balance == before + Decimal("10.00") * 8 + Decimal("10.00")
+
+
+def test_latency_delays_every_call(tmp_path):
+    binding = DemoBilling(sqlite_url(tmp_path), latency_ms=150, today=TODAY)
+    try:
+        calls = (lambda: binding.account("108842"),
+                 lambda: binding.register_payment("108842", Decimal("1"), key()))
+        for call in calls:
+            started = time.perf_counter()
+            call()
+            assert time.perf_counter() - started >= 0.15
+    finally:
+        binding.close()

@@ -1,0 +1,317 @@
+"""The served cabinet through the Flask test client: sign-in, screens, accounts, actions, JSON."""
+from __future__ import annotations
+
+import re
+
+from tests.conftest import csrf_token, hidden_inputs, page_text, sign_in
+
+RECORDING = "tests.support.bindings:RecordingBilling"
+
+
+def test_screens_need_sign_in(client):
+    response = client.get("/")
+    assert response.status_code == 302 and "/login?next=/" in response.headers["Location"]
+    assert client.get("/api/v1/screens/home").status_code == 401
+
+
+def test_login_requires_csrf_and_the_right_password(client):
+    assert client.post("/login", data={"username": "demo1", "password": "demo1"}).status_code == 400
+    wrong = sign_in(client, "demo1", "wrong")
+    assert wrong.status_code == 401 and "Неверный логин или пароль" in page_text(wrong)
+    unknown = sign_in(client, "nobody", "demo1")
+    assert unknown.status_code == 401
+    assert sign_in(client).status_code == 302
+
+
+def test_session_cookie_is_secure_httponly_samesite(make_app):
+    app = make_app(cookie_secure=True)
+    client = app.test_client()
+    token = csrf_token(client.get("/login", base_url="https://localhost").get_data(as_text=True))
+    response = client.post("/login", data={"username": "demo1", "password": "demo1", "csrf_token": token},
+                           base_url="https://localhost", headers={"Referer": "https://localhost/login"})
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_login_is_rate_limited(make_app):
+    client = make_app(login_rate="3 per minute").test_client()
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    codes = [client.post("/login", data={"username": "demo1", "password": "x", "csrf_token": token}).status_code
+             for _ in range(5)]
+    assert codes[:3] == [401, 401, 401] and codes[3:] == [429, 429]
+    assert "Слишком много попыток" in page_text(client.post("/login", data={"username": "demo1", "password": "x",
+                                                                            "csrf_token": token}))
+
+
+def test_login_rate_limit_is_shared_through_redis(make_app):
+    """Two engine processes behind one balancer share their counters in Redis."""
+    import uuid
+
+    storage = dict(ratelimit_storage="redis://127.0.0.1:6379/0", ratelimit_prefix=f"test-{uuid.uuid4().hex}",
+                   login_rate="3 per minute")
+    first, second = make_app(**storage).test_client(), make_app(**storage).test_client()
+    codes = []
+    for client in (first, second, first, second):
+        token = csrf_token(client.get("/login").get_data(as_text=True))
+        codes.append(client.post("/login", data={"username": "demo1", "password": "x",
+                                                 "csrf_token": token}).status_code)
+    assert codes == [401, 401, 401, 429]
+
+
+def test_open_redirect_through_next_is_refused(client):
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    for target in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
+        response = client.post(f"/login?next={target}", data={"username": "demo1", "password": "demo1",
+                                                               "csrf_token": token})
+        # signed in, then offered a quick-login code; either way the way on is home, not elsewhere
+        assert response.headers["Location"] in ("/", "/quick-code/setup?next=/"), target
+        client.post("/logout", data={"csrf_token": csrf_token(client.get("/").get_data(as_text=True))})
+        token = csrf_token(client.get("/login").get_data(as_text=True))
+
+
+def test_home_shows_balance_recommended_payment_and_services(signed_in):
+    text = page_text(signed_in.get("/"))
+    assert "Лицевой счёт 108842" in text
+    assert "3\u00a0146,10\u00a0₽" in text                       # recommended payment, ru formatting
+    assert re.search(r"Оплатить до \d{1,2} \w+\.? \d{4}", text)   # its date
+    for service, status in [("Домашний интернет", "Активна"), ("Домашний телефон", "Приостановлена")]:
+        assert service in text and status in text
+    assert "Недостаточно средств на счёте" in text               # plain-language suspension reason
+    assert "Заблокирована вами" in text
+
+
+def test_account_switcher_switches_between_both_accounts(signed_in):
+    home = signed_in.get("/").get_data(as_text=True)
+    assert 'value="108842"' in home and 'value="108843"' in home
+    response = signed_in.get("/account?account=108843")
+    assert response.status_code == 302
+    text = page_text(signed_in.get("/"))
+    assert "Лицевой счёт 108843" in text and "Видеонаблюдение" in text
+    assert "Не хватает документа по договору" in text
+
+
+def test_english_interface(signed_in):
+    signed_in.get("/language/en")
+    text = page_text(signed_in.get("/"))
+    assert "Account 108842" in text and "Recommended payment" in text and "Log out" in text
+    assert "RUB" in text or "₽" in text
+
+
+def test_service_card_and_its_planned_change(signed_in):
+    home = signed_in.get("/").get_data(as_text=True)
+    link = re.search(r'href="(/services/[^"]+)"', home).group(1)
+    text = page_text(signed_in.get(link))
+    assert "Тариф" in text and "Абонентская плата" in text
+
+
+def test_json_api_gives_the_same_page_model(signed_in):
+    data = signed_in.get("/api/v1/screens/home").get_json()
+    balance = next(s for s in data["sections"] if s["id"] == "balance")
+    fields = {f["key"]: f for f in balance["fields"]}
+    assert fields["recommended"]["value"] == "3146.10"
+    assert fields["recommended"]["display"] == "3\u00a0146,10\u00a0₽"
+    assert [a["number"] for a in data["accounts"]] == ["108842", "108843"]
+    assert signed_in.get("/api/v1/screens/service").status_code == 400       # names its missing parameter
+    assert signed_in.get("/api/v1/screens/nope").status_code == 404
+
+
+def test_healthz(client):
+    body = client.get("/healthz").get_json()
+    assert body == {"status": "ok", "binding": "demo", "cabinet_version": body["cabinet_version"],
+                    "schema_update_refused": False} and body["cabinet_version"]
+
+
+def test_security_headers(signed_in):
+    response = signed_in.get("/")
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+# --- ownership: another subscriber's ids -------------------------------------------------------------
+
+def test_another_account_in_url_or_form_is_404_and_never_reaches_the_binding(make_app):
+    app = make_app(binding=RECORDING)
+    client = app.test_client()
+    sign_in(client)
+    binding = app.extensions["cabinet"].binding
+    foreign_account, foreign_service = "108900", "108900-internet"      # demo3's: they exist
+    assert binding.account(foreign_account).holder == "Пётр Сидоров"
+    assert binding.service(foreign_service).account_id == foreign_account
+    binding.calls.clear()
+    assert client.get(f"/?account={foreign_account}").status_code == 404
+    assert client.get(f"/account?account={foreign_account}").status_code == 404
+    assert client.get(f"/services/{foreign_service}").status_code == 404
+    assert client.get(f"/api/v1/screens/service?service_id={foreign_service}").status_code == 404
+    token = csrf_token(client.get("/block").get_data(as_text=True))
+    posted = client.post("/actions/block_services", data={"csrf_token": token, "_screen": "block", "_key": "k1",
+                                                           "_confirmed": "1", "days": "10",
+                                                           "account": foreign_account})
+    assert posted.status_code == 404
+    posted = client.post("/actions/change_tariff", data={"csrf_token": token, "_screen": "tariffs", "_key": "k2",
+                                                          "_confirmed": "1", "service_id": foreign_service,
+                                                          "tariff_id": "inet-300"})
+    assert posted.status_code == 404
+    assert binding.called_with(foreign_account) == [] and binding.called_with(foreign_service) == []
+
+
+def test_the_neighbour_sees_only_his_own_account(client):
+    sign_in(client, "demo3", "demo3")
+    text = page_text(client.get("/"))
+    assert "Лицевой счёт 108900" in text and "108842" not in text
+    assert client.get("/?account=108842").status_code == 404
+    assert client.get("/services/108842-internet").status_code == 404
+
+
+def test_dealer_and_subscriber_screens_are_separate(client):
+    sign_in(client, "demo2", "demo2")
+    assert client.get("/").status_code == 302                      # to the dealer's first screen
+    text = page_text(client.get("/dealer"))
+    assert "Мои абоненты" in text and "186\u00a0677,00\u00a0₽" in text and "Пестрова Светлана" in text
+    assert "268" in text and "255" in text
+    assert client.get("/history").status_code == 404               # a subscriber screen
+    assert client.get("/api/v1/screens/home").status_code == 404
+
+
+def test_subscriber_cannot_open_dealer_screens(signed_in):
+    assert signed_in.get("/dealer").status_code == 404
+
+
+# --- actions ---------------------------------------------------------------------------------------
+
+def _confirm_form(page_html: str) -> dict:
+    return hidden_inputs(page_html)
+
+
+def test_block_action_confirms_then_runs_once_even_when_submitted_twice(make_app):
+    app = make_app(binding=RECORDING)
+    client = app.test_client()
+    sign_in(client)
+    block_page = client.get("/block").get_data(as_text=True)
+    form = _confirm_form(block_page)
+    assert form["_screen"] == "block" and form["_key"]
+    confirm = client.post("/actions/block_services", data={**form, "days": "14"})
+    assert confirm.status_code == 200 and "Заблокировать услуги на 14 дн.?" in page_text(confirm)
+    confirmed = _confirm_form(confirm.get_data(as_text=True))
+    assert confirmed["_confirmed"] == "1"
+    first = client.post("/actions/block_services", data={**confirmed, "csrf_token": form["csrf_token"]})
+    second = client.post("/actions/block_services", data={**confirmed, "csrf_token": form["csrf_token"]})
+    assert first.status_code == second.status_code == 302
+    assert "Услуги заблокированы" in page_text(client.get(first.headers["Location"]))
+    binding = app.extensions["cabinet"].binding
+    blocks = [params for op, params in binding.calls if op == "block_services"]
+    assert len(blocks) == 2 and blocks[0]["request_id"] == blocks[1]["request_id"]   # same key: one effect
+    text = page_text(client.get("/block"))
+    assert "Услуги заблокированы до" in text
+
+
+def test_action_without_csrf_is_refused(signed_in):
+    response = signed_in.post("/actions/block_services", data={"_screen": "block", "_key": "k", "days": "10",
+                                                               "_confirmed": "1"})
+    assert response.status_code == 400 and "Форма устарела" in page_text(response)
+
+
+def test_action_with_bad_input_names_the_field(signed_in):
+    form = _confirm_form(signed_in.get("/block").get_data(as_text=True))
+    response = signed_in.post("/actions/block_services", data={**form, "days": "many", "_confirmed": "1"})
+    assert response.status_code == 302
+    assert "«Срок блокировки, дней»: введите целое число." in page_text(signed_in.get(response.headers["Location"]))
+
+
+def test_rejected_action_shows_the_billings_reason(signed_in):
+    form = _confirm_form(signed_in.get("/block").get_data(as_text=True))
+    response = signed_in.post("/actions/block_services", data={**form, "days": "500", "_confirmed": "1"})
+    text = page_text(signed_in.get(response.headers["Location"]))
+    assert "90" in text                                  # the billing's limit, in its own words
+
+
+def test_tariff_change_choose_confirm_with_fee_and_date_then_result(signed_in):
+    service_url = "/services/108842-internet"
+    tariffs = signed_in.get(service_url + "/tariffs").get_data(as_text=True)
+    assert "Текущий" in tariffs and tariffs.count('action="/actions/change_tariff"') == 2   # not on the current one
+    form = _confirm_form(tariffs.split('action="/actions/change_tariff"')[1].split("</form>")[0])
+    assert form["tariff_id"] and form["_screen"] == "tariffs" and form["service_id"] == "108842-internet"
+    confirm = signed_in.post("/actions/change_tariff", data=form)
+    text = page_text(confirm)
+    assert f"Сменить тариф на «{form['tariff_name']}»?" in text and "Плата за смену: 0,00" in text
+    assert "Новый тариф начнёт действовать с 1 " in text and ">Сменить<" in confirm.get_data(as_text=True)
+    done = signed_in.post("/actions/change_tariff", data=_confirm_form(confirm.get_data(as_text=True)))
+    assert done.status_code == 302 and done.headers["Location"] == service_url
+    result = page_text(signed_in.get(service_url))
+    assert "Тариф будет изменён с" in result and form["tariff_name"] in result      # the planned change
+
+
+def test_unknown_page_and_unknown_action(signed_in):
+    assert signed_in.get("/no/such/page").status_code == 404
+    token = csrf_token(signed_in.get("/").get_data(as_text=True))
+    assert signed_in.post("/actions/nope", data={"csrf_token": token}).status_code == 404
+    assert signed_in.post("/actions/top_up", data={"csrf_token": token}).status_code == 404   # a link, not an op
+
+
+def test_sign_in_actions_and_refusals_are_audited(fresh_postgres_url, make_app):
+    from engine.state.audit import AuditLog
+
+    app = make_app(database_url=fresh_postgres_url)      # its own log: other tests sign in as demo1 too
+    client = app.test_client()
+    log = AuditLog(app.extensions["cabinet"].db)
+    sign_in(client, "demo1", "wrong")
+    sign_in(client)
+    form = _confirm_form(client.get("/block").get_data(as_text=True))
+    client.post("/actions/block_services", data={**form, "days": "500", "_confirmed": "1"})
+    client.post("/actions/block_services", data={**form, "days": "many", "_confirmed": "1"})
+    client.post("/actions/block_services", data={**form, "days": "10", "_confirmed": "1",
+                                                  "account": "108900"})
+    records = log.latest("demo1")
+    events = [(r.event, r.result) for r in reversed(records)]
+    assert events == [("sign-in", "refused"), ("sign-in", "ok"), ("action:block_services", "refused"),
+                      ("action:block_services", "invalid"), ("action:block_services", "forbidden")]
+    assert '"days": "500"' in records[2].details and records[0].address == "127.0.0.1"
+
+
+def test_history_period_picker(signed_in):
+    page = signed_in.get("/history").get_data(as_text=True)
+    assert 'method="get"' in page and 'name="date_from"' in page and 'name="csrf_token"' not in page.split(
+        'id="section-period"')[1].split("</form>")[0]
+    from datetime import date, timedelta
+
+    today = date.today()
+    narrow = page_text(signed_in.get(f"/history?date_from={today}&date_to={today}"))
+    wide = page_text(signed_in.get(f"/history?date_from={today - timedelta(days=120)}&date_to={today}"))
+    assert wide.count("Абонентская плата") > narrow.count("Абонентская плата")
+    assert "Пополнения" in wide and "Списания" in wide
+
+
+def test_dealer_searches_subscribers(client):
+    sign_in(client, "demo2", "demo2")
+    found = page_text(client.get("/dealer/subscribers?q=петров"))
+    assert "Петров Алексей" in found and "Зайцев Владимир" not in found
+    assert "Зайцев Владимир" in page_text(client.get("/dealer/subscribers?q=6875432"))
+    assert "Никого не нашли" in page_text(client.get("/dealer/subscribers?q=nobody-at-all"))
+    assert page_text(client.get("/dealer/subscribers")).count("+7 (") >= 11
+
+
+def test_settings_language_and_sign_out(make_app):
+    from engine.state.audit import AuditLog
+
+    app = make_app()
+    client = app.test_client()
+    sign_in(client)
+    assert "/settings" in client.get("/").get_data(as_text=True)
+    settings = client.get("/settings")
+    html = settings.get_data(as_text=True)
+    assert 'href="/language/en?next=/settings"' in html
+    english = client.get("/language/en?next=/settings", follow_redirects=True)
+    assert "Settings" in page_text(english) and "Language" in page_text(english)
+    form = _confirm_form(english.get_data(as_text=True).split('action="/actions/sign_out"', 1)[1])
+    out = client.post("/actions/sign_out", data={**form, "csrf_token": csrf_token(html)})
+    assert out.status_code == 302 and out.headers["Location"].startswith("/login")
+    assert client.get("/").status_code == 302                      # signed out
+    assert "Sign in" in page_text(client.get("/login"))            # the language stays chosen
+    events = [(r.actor, r.event) for r in AuditLog(app.extensions["cabinet"].db).latest("demo1", limit=5)]
+    assert ("demo1", "action:sign_out") in events and ("demo1", "sign-out") in events
+
+
+def test_handlers_need_sign_in_unless_public(client):
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    response = client.post("/actions/sign_out", data={"csrf_token": token, "_screen": "settings", "_key": "k"})
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
