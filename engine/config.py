@@ -56,6 +56,7 @@ class SettingsSchema(Schema):
     mail_poll_seconds = fields.Float(load_default=5.0, validate=validate.Range(min=0.05, max=3600))
     public_form_rate = fields.String(load_default="5 per hour;20 per day")
     mail_retry_seconds = fields.Float(load_default=30.0, validate=validate.Range(min=1, max=3600))  # first retry delay
+    autopay_seconds = fields.Float(load_default=900.0, validate=validate.Range(min=0.05, max=86400))  # rule checks
 
     @validates("binding_options")
     def _json_object(self, value, **kwargs):
@@ -126,6 +127,7 @@ class Settings:
     mail_from: str
     mail_retry_seconds: float
     mail_poll_seconds: float
+    autopay_seconds: float
     public_form_rate: str
     extra: Mapping[str, Any] = field(default_factory=dict)   # Flask config overrides (tests)
 
@@ -189,6 +191,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
         payment_gateway_options=json.loads(loaded["payment_gateway_options"]),
         trusted_proxies=loaded["trusted_proxies"],
         mail_poll_seconds=loaded["mail_poll_seconds"],
+        autopay_seconds=loaded["autopay_seconds"],
         public_form_rate=loaded["public_form_rate"],
         extra=extra,
     )

@@ -112,7 +112,11 @@ def sign_in(client, username="demo1", password="demo1"):
 
 def page_text(response) -> str:
     """The visible text of an HTML response, whitespace collapsed (for assertions on wording)."""
-    html = response.get_data(as_text=True)
+    return html_text(response.get_data(as_text=True))
+
+
+def html_text(html: str) -> str:
+    """The visible text of an HTML page, whitespace collapsed (non-breaking spaces kept)."""
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
     text = re.sub(r"<[^>]+>", " ", html).replace("&nbsp;", "\u00a0")
     import html as html_lib

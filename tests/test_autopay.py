@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from engine.billing.demo import DemoBilling
-from engine.payments.autopay import Autopay
+from engine.payments.autopay import DUE_DATE, AccountState, Autopay
 from engine.payments.gateway import PaymentRequest, PaymentStatus
 from engine.payments.ledger import CREDITED, Ledger
 from engine.payments.sandbox import SandboxGateway
@@ -66,7 +66,7 @@ def test_two_processes_charge_each_rule_once(fresh_postgres_url, acquirer, tmp_p
 
     def run(autopay):
         barrier.wait()
-        results.extend(autopay.run(today, lambda account: billing.account(account).balance, register))
+        results.extend(autopay.run(today, lambda account: AccountState(billing.account(account).balance), register))
     threads = [threading.Thread(target=run, args=(a,)) for a in (first, second)]
     for t in threads:
         t.start()
@@ -74,7 +74,7 @@ def test_two_processes_charge_each_rule_once(fresh_postgres_url, acquirer, tmp_p
         t.join()
     assert [p.status for p in results] == [CREDITED]
     assert billing.account("108842").balance == before + Decimal("700.00")
-    assert first.run(today, lambda account: Decimal("-1"), register) == []   # once a day
+    assert first.run(today, lambda account: AccountState(Decimal("-1")), register) == []   # once a day
     first.turn_off("108842")
     assert first.rule("108842").active is False
     for gateway in gateways:
@@ -91,7 +91,28 @@ def test_a_balance_above_the_threshold_charges_nothing(fresh_postgres_url, acqui
     autopay = Autopay(db, Ledger(db, "sandbox"), gateway, DEAD_END, "RUB")
     autopay.save(login="demo1", account_id="108843", card_token="tok", card_mask="4111 11•• •••• 1111",
                  threshold=Decimal("100.00"), amount=Decimal("500.00"))
-    assert autopay.run(date.today(), lambda account: Decimal("1240.00"), lambda *a: "x") == []
+    assert autopay.run(date.today(), lambda account: AccountState(Decimal("1240.00")), lambda *a: "x") == []
     assert autopay.rule("108843").active
     gateway.close()
     db.dispose()
+
+
+def test_a_due_date_rule_charges_on_the_recommended_payments_day_only(fresh_postgres_url, acquirer, tmp_path):
+    billing = DemoBilling(f"sqlite:///{tmp_path / 'billing.sqlite'}")
+    db = Database(fresh_postgres_url)
+    db.migrate()
+    gateway = SandboxGateway(url=acquirer, secret=SECRET)
+    autopay = Autopay(db, Ledger(db, "sandbox"), gateway, DEAD_END, "RUB")
+    token, mask = saved_card(gateway)
+    autopay.save(login="demo1", account_id="108842", card_token=token, card_mask=mask, threshold=None,
+                 amount=Decimal("3146.10"), trigger=DUE_DATE)
+    due = date(2026, 12, 5)
+    rich = lambda account: AccountState(Decimal("9000.00"), due)            # noqa: E731  the balance is no matter
+    register = lambda account, amount, pid: billing.register_payment(account, amount, pid).billing_reference  # noqa: E731
+    assert autopay.run(date(2026, 12, 4), rich, register) == []
+    [payment] = autopay.run(due, rich, register)
+    assert payment.status == CREDITED and payment.amount == Decimal("3146.10")
+    assert autopay.run(due, rich, register) == []
+    gateway.close()
+    db.dispose()
+    billing.close()

@@ -133,3 +133,13 @@ def test_sign_out_works_while_the_billing_is_down(make_app):
     response = client.post("/actions/sign_out", data={**form, "csrf_token": csrf_token(settings)})
     assert response.headers["Location"].startswith("/login")
     assert client.get("/").status_code == 302
+
+
+def test_support_offers_the_chat_with_an_operator_in_both_languages(make_app):
+    client = make_app().test_client()
+    html = client.get("/support").get_data(as_text=True)
+    assert "Чат с оператором" in page_text(client.get("/support"))
+    assert 'href="https://t.me/demo_telecom_support"' in html              # opens the operator's chat
+    client.get("/language/en")
+    english = page_text(client.get("/support"))
+    assert "Chat with an operator" in english and "open the chat in Telegram" in english

@@ -252,3 +252,16 @@ def test_yaml_boolean_keys_keep_their_line(tmp_path):
     with pytest.raises(SchemaInvalid) as caught:
         load(tmp_path)
     assert caught.value.issues[0].location.line == MINIMAL.count("\n") + 1
+
+
+def test_a_screen_reads_engine_data_only_from_handlers_that_only_read(tmp_path):
+    body = MINIMAL.replace("data: {account: {op: account}}",
+                           "data: {account: {op: account}, rule: {handler: autopay}, pay: {handler: card_top_up},"
+                           " ghost: {handler: nothing_like_it}, both: {op: account, handler: autopay}}")
+    with pytest.raises(SchemaInvalid) as caught:
+        load(write_cabinet(tmp_path / "cabinet", body))
+    issues = {_path(i): i.message for i in caught.value.issues}
+    assert "'card_top_up' changes data" in issues["screens[0].data.pay.handler"]
+    assert "unknown handler 'nothing_like_it'" in issues["screens[0].data.ghost.handler"]
+    assert "give one of op" in issues["screens[0].data.both"]
+    assert len(issues) == 3, issues                                  # reading the autopay rule is fine

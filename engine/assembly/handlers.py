@@ -36,6 +36,9 @@ class Handler:
     operation: ClassVar[Operation]
     #: people who are not signed in may run it (support form, become-a-client application)
     public: ClassVar[bool] = False
+    #: it only reads (a screen's ``data:`` may name it); every other handler changes something and
+    #: runs only from a POSTed action
+    reads: ClassVar[bool] = False
 
     def perform(self, params: Mapping[str, Any], ctx: HandlerContext) -> Any:
         raise NotImplementedError

@@ -49,6 +49,8 @@ class ScreenRequest:
     query: Mapping[str, str] = field(default_factory=dict)
     #: the account was named in this request (not remembered from before): someone else's is a 404
     account_named: bool = False
+    #: runs an engine handler's data call: ``run_handler(name, params) -> Outcome``
+    run_handler: Callable[[str, dict], Outcome] | None = None
 
 
 def select_account(accounts: list[dict], wanted: str | None) -> str | None:
@@ -95,6 +97,10 @@ def run_screen(req: ScreenRequest, calls: CallSession, accounts_cache=None) -> P
             if not ownership_known and any(p.owned for p in call.operation.params):
                 raise OwnershipUnknown(name)
             params = fill_params(call.operation, call.params, call_ctx, ownership)
+            if call.handler is not None:      # the engine's own data: local and quick
+                outcomes[name] = (req.run_handler(call.handler, params) if req.run_handler
+                                  else Outcome(error="unavailable"))
+                continue
             keys[name] = calls.submit(call.operation.name, params, call.timeout)
         except OwnershipUnknown:
             outcomes[name] = Outcome(error="unavailable")

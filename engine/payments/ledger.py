@@ -79,6 +79,9 @@ class Ledger:
     def __init__(self, db: Database, gateway: str):
         self.db = db
         self.gateway = gateway
+        #: called as ``hook(session, payment_row, event)`` in the transaction that records a success,
+        #: so what depends on it (autopay keeping the saved card) happens exactly when it does
+        self.on_succeeded: list[Callable] = []
 
     # --- opening ----------------------------------------------------------------------------------
     def open(self, *, key: str, login: str, account_id: str, amount: Decimal, currency: str,
@@ -144,6 +147,9 @@ class Ledger:
                 row.decline_reason = (event.decline_reason or "")[:500]
                 row.gateway_payment_id = row.gateway_payment_id or event.gateway_payment_id
                 changed = True
+                if target == SUCCEEDED:
+                    for hook in self.on_succeeded:
+                        hook(session, row, event)
             session.add(PaymentEvent(event_id=event.event_id, payment_id=row.id, received_at=_now(),
                                      status=event.status.value, applied="changed" if changed else "ignored"))
             return PaymentView.of(row), changed

@@ -231,27 +231,36 @@ class Compiler:
                 self.error(call_path, f"{name!r} is a name the engine provides; call this data something else")
                 continue
             call_raw = _mapping(call_raw)
-            if ("op" in call_raw) == ("content" in call_raw):
-                self.error(call_path, "give either op (a billing operation) or content (a collection)")
+            if sum(k in call_raw for k in ("op", "handler", "content")) != 1:
+                self.error(call_path, "give one of op (a billing operation), handler (the engine's own data) "
+                                      "or content (a collection)")
                 continue
             if "content" in call_raw:
                 content_call = self.content_call(name, call_raw, call_path, call_roots)
                 if content_call is not None:
                     data[name] = content_call
                 continue
-            operation = self.operation(call_raw.get("op"), call_path + ("op",))
+            source = "op" if "op" in call_raw else "handler"
+            handler = _name(call_raw.get("handler")) if source == "handler" else None
+            if source == "op":
+                operation = self.operation(call_raw.get("op"), call_path + ("op",))
+            else:
+                operation = self.handlers.get(handler)
+                if operation is None:
+                    self.error(call_path + ("handler",), f"unknown handler {call_raw.get('handler')!r} "
+                                                         f"(known: {', '.join(sorted(self.handlers)) or 'none'})")
             if operation is None:
                 continue
             if operation.mutation:
-                self.error(call_path + ("op",), f"{operation.name!r} changes data; run it from an action, "
-                                                f"not from a screen's data")
+                self.error(call_path + (source,), f"{operation.name!r} changes data; run it from an action, "
+                                                  f"not from a screen's data")
                 continue
             params = self.call_params(operation, _mapping(call_raw.get("params")), call_path + ("params",),
                                       call_roots, route_params, from_form=False)
             timeout = call_raw.get("timeout")
             data[name] = DataCall(name, operation, frozen_map(params),
                                   float(timeout) if isinstance(timeout, (int, float)) else None,
-                                  optional=call_raw.get("optional") is True)
+                                  optional=call_raw.get("optional") is True, handler=handler)
 
         data_names = set(data) | self.sample_names
         scope = ScreenScope(data_names | RESERVED_ROOTS - {"form"}, route_params, data_names)

@@ -17,12 +17,13 @@ def frozen_map(value: Mapping | None = None) -> Mapping:
 @dataclass(frozen=True)
 class DataCall:
     name: str
-    operation: Operation | None         # a billing operation, or None for a content collection
+    operation: Operation | None         # a billing operation or a handler's, None for a content collection
     params: Mapping[str, Expr]          # explicit params; the rest are filled by name at run time
     timeout: float | None = None
     content: str | None = None          # the collection read instead of the billing
     item_id: Expr | None = None         # with content: one item instead of the list
     optional: bool = False              # a failure leaves it empty (null) and degrades nothing
+    handler: str | None = None          # the engine handler that provides it instead of the billing
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,7 @@ class NavItemSchema(Strict):
 
 class DataCallSchema(Strict):
     op = mf.String()                          # a billing operation ...
+    handler = mf.String()                     # ... or the engine's own data (autopay rule) ...
     content = mf.String()                     # ... or a content collection of the cabinet
     id = mf.String()                          # with content: an expression naming one item
     optional = mf.Boolean(load_default=False)  # a failure leaves it empty instead of degrading sections

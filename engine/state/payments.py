@@ -47,19 +47,25 @@ class PaymentEvent(Base):
 
 
 class AutopayRule(Base):
-    """"Автопополнение": top up ``amount`` from a saved card when the balance falls below
-    ``threshold``. ``charged_on`` is the day of the last charge: claiming a day is one atomic
-    UPDATE, so two engine processes never charge one rule twice on one day."""
+    """"Автопополнение" of one account from a saved card: top up ``amount`` when the balance falls
+    below ``threshold`` (trigger ``below_threshold``) or on the recommended payment's date
+    (``due_date``). A rule starts pending: it becomes active when the payment that saves the card
+    (``setup_payment_id``) succeeds with the payer's consent. ``charged_on`` is the day of the last
+    charge: claiming a day is one atomic UPDATE, so two engine processes never charge one rule twice
+    on one day."""
 
     __tablename__ = "autopay_rules"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     login: Mapped[str] = mapped_column(String(150), index=True)
     account_id: Mapped[str] = mapped_column(String(100), unique=True)
-    card_token: Mapped[str] = mapped_column(String(200))
+    card_token: Mapped[str] = mapped_column(String(200))                     # "" until the card is saved
     card_mask: Mapped[str] = mapped_column(String(40))
-    threshold: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    trigger: Mapped[str] = mapped_column(String(20), server_default="below_threshold")
+    threshold: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), nullable=True)
     amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     active: Mapped[bool] = mapped_column(default=True)
     charged_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    setup_payment_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    last_failure: Mapped[str] = mapped_column(Text, server_default="")      # why the last charge failed

@@ -10,6 +10,8 @@ from flask_babel import get_locale, gettext
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError, MapAdapter
 
+from ..assembly.calls import Outcome
+from ..assembly.handlers import HandlerContext, perform
 from ..assembly.ownership import NotOwned
 from ..assembly.screen import Identity, ScreenRequest, run_screen
 from ..assembly.views import PageView
@@ -68,7 +70,16 @@ def screen_request(screen: ScreenSpec, params: Mapping[str, str], identity: Iden
         flash=get_flashed_messages(with_categories=True) if with_flash else [],
         account_named=bool(request.values.get("account")),
         query={k: v for k, v in request.args.items() if k != "account"},
+        run_handler=lambda name, params: _handler_data(name, params, identity, cabinet),
     )
+
+
+def _handler_data(name: str, params: dict, identity: Identity, cabinet: Cabinet) -> Outcome:
+    """A screen's data from an engine handler (``data: {x: {handler: name}}``)."""
+    rt = runtime()
+    context = HandlerContext(identity, str(get_locale() or cabinet.operator.default_locale), cabinet,
+                             rt.handler_services())
+    return perform(rt.handlers.get(name), params, context)
 
 
 def build_page(screen: ScreenSpec, params: Mapping[str, str], identity: Identity, with_flash: bool = True) -> PageView:

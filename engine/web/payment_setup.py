@@ -6,11 +6,12 @@ import logging
 import os
 import secrets
 
-from flask import Flask
+from flask import Flask, url_for
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from ..config import ConfigError, Settings
 from ..payments import gateway_registry
+from ..payments.autopay import Autopay
 from ..payments.ledger import Ledger
 
 log = logging.getLogger(__name__)
@@ -42,14 +43,25 @@ def setup_payments(app: Flask, settings: Settings) -> None:
     except Exception as exc:   # a marshmallow error or a bad option: name the setting, not a traceback
         raise ConfigError(f"CABINET_PAYMENT_GATEWAY_OPTIONS: not valid for {settings.payment_gateway!r}: {exc}") \
             from None
-    rt.payments = {"ledger": Ledger(rt.db, settings.payment_gateway), "gateway": gateway,
+    ledger = Ledger(rt.db, settings.payment_gateway)
+    with app.test_request_context():
+        notify_url = settings.public_url + url_for("payments.notify")
+    from .autopay_job import autopay_failed, run_autopay
+    autopay = Autopay(rt.db, ledger, gateway, notify_url, rt.live.cabinet.operator.currency,
+                      on_failure=autopay_failed)
+    rt.payments = {"ledger": ledger, "gateway": gateway, "autopay": autopay,
                    "public_url": settings.public_url, "pages": options["url"].rstrip("/") + "/"}
     from .payments import register_in_billing
 
     def register(account_id, amount, payment_id):
         with app.app_context():
             return register_in_billing(account_id, amount, payment_id)
+
+    def autopay_round():
+        with app.app_context():
+            run_autopay()
     rt.reconcile_payments(register, RECONCILE_SECONDS)
+    rt.every(settings.autopay_seconds, autopay_round, "autopay")
 
 
 def _mount_sandbox(app: Flask, settings: Settings) -> dict:

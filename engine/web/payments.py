@@ -8,6 +8,7 @@ from decimal import Decimal
 from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 
+from ..payments.autopay import SETUP_PURPOSE
 from ..payments.gateway import GatewayError, InvalidSignature
 from ..payments.ledger import CREDITED, REDIRECTED, SUCCEEDED, PaymentView
 from .auth import audit, current_identity
@@ -86,4 +87,16 @@ def payment(payment_id: str):
     view = settle(view)
     waiting = view.status in ("created", REDIRECTED, SUCCEEDED)
     amount = formatter_for(live().cabinet).money(view.amount, view.currency)
-    return render_template("payment.html", payment=view, amount=amount, waiting=waiting), 200
+    return render_template("payment.html", payment=view, amount=amount, waiting=waiting,
+                           autopay=_autopay_outcome(view) if not waiting else None), 200
+
+
+def _autopay_outcome(view: PaymentView) -> dict | None:
+    """For the payment that sets autopay up: whether the card was saved and the rule works."""
+    if view.purpose != SETUP_PURPOSE:
+        return None
+    autopay = runtime().payments["autopay"]
+    rule = autopay.rule(view.account_id)
+    if rule is None or rule.setup_payment_id != view.id:
+        return None          # set up again since: this payment's rule is history
+    return {"state": autopay.state(rule), "card_mask": rule.card_mask}

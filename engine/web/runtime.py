@@ -89,13 +89,13 @@ class Runtime:
 
     def watch(self, interval: float) -> None:
         """Reload the schema whenever its files change (checked every ``interval`` seconds)."""
-        self._every(interval, self.reload, "reload-schema")
+        self.every(interval, self.reload, "reload-schema")
 
     def deliver_mail(self, channel, interval: float) -> None:
         """Send what the outbox holds, every ``interval`` seconds (safe in several processes)."""
-        self._every(interval, self.outbox.deliver_due, "deliver-mail", args=[channel])
+        self.every(interval, self.outbox.deliver_due, "deliver-mail", args=[channel])
 
-    def _every(self, seconds: float, job, job_id: str, args=()) -> None:
+    def every(self, seconds: float, job, job_id: str, args=()) -> None:
         if self.scheduler is None:
             from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -104,13 +104,17 @@ class Runtime:
         self.scheduler.add_job(job, "interval", seconds=seconds, args=list(args), max_instances=1, coalesce=True,
                                id=job_id)
 
+    def handler_services(self) -> dict:
+        """What handlers may use of the app."""
+        return {"db": self.db, "settings": self.settings, "outbox": self.outbox, "payments": self.payments}
+
     def calls(self) -> CallSession:
         return CallSession(self.binding, self.executor, self.settings.billing_timeout)
 
     def reconcile_payments(self, register, interval: float) -> None:
         from ..payments.reconcile import reconcile
 
-        self._every(interval, reconcile, "reconcile-payments",
+        self.every(interval, reconcile, "reconcile-payments",
                     args=[self.payments["ledger"], self.payments["gateway"], register])
 
     def close(self) -> None:

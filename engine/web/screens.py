@@ -89,7 +89,7 @@ def action(action_id: str):
         )
     perform = None
     if handler is not None:
-        context = HandlerContext(identity, req.formatter.locale, cabinet, handler_services(rt))
+        context = HandlerContext(identity, req.formatter.locale, cabinet, rt.handler_services())
         perform = partial(_perform_handler, handler, context)
     recorded = recorded_form(posted, secret_inputs(origin))
     actor = identity.login or "anonymous"     # taken now: a sign-out action ends the session it names
@@ -115,11 +115,6 @@ def action(action_id: str):
 
 def _perform_handler(handler, context, _operation: str, params: dict):
     return run_handler(handler, params, context)
-
-
-def handler_services(rt) -> dict:
-    """What handlers may use of the app."""
-    return {"db": rt.db, "settings": rt.settings, "outbox": rt.outbox, "payments": rt.payments}
 
 
 def secret_inputs(screen) -> set[str]:

@@ -4,15 +4,18 @@ Built-ins plus the ``engine.handlers`` entry point group; a duplicate name stops
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from importlib.metadata import entry_points
 
 from ...assembly.handlers import Handler
 from ...registry import Registry
+from .autopay import AutopayOff, AutopaySetup, AutopayStatus
 from .payments import CardTopUp
 from .requests import BecomeClientHandler, SupportRequestHandler
 from .session import SignOut
 
-BUILTIN_HANDLERS: tuple[type[Handler], ...] = (SignOut, SupportRequestHandler, BecomeClientHandler, CardTopUp)
+BUILTIN_HANDLERS: tuple[type[Handler], ...] = (SignOut, SupportRequestHandler, BecomeClientHandler, CardTopUp,
+                                                AutopayStatus, AutopaySetup, AutopayOff)
 GROUP = "engine.handlers"
 
 
@@ -26,5 +29,6 @@ def handler_registry() -> Registry[Handler]:
 
 
 def handler_operations(registry: Registry[Handler]):
-    """name -> parameters, what the schema compiler checks ``handler:`` actions against."""
-    return {name: handler.operation for name, handler in registry.items()}
+    """name -> parameters, what the schema compiler checks ``handler:`` actions and data against
+    (a handler that does not declare ``reads`` counts as a change: never a screen's data)."""
+    return {name: replace(handler.operation, mutation=not handler.reads) for name, handler in registry.items()}
