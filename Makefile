@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: setup demo test bench services browser validate clean translations
+.PHONY: setup demo studio test bench services browser validate clean translations node-parts
 
 setup: $(STAMP)
 
@@ -23,6 +23,17 @@ demo: setup
 	$(BIN)/cabinet validate cabinet_schemas/demo
 	CABINET_RELOAD_SECONDS=$${CABINET_RELOAD_SECONDS:-2} $(BIN)/cabinet serve --host $(HOST) --port $(PORT)
 
+# The operator's loop: a local Directus 12.4.0 (installed once into ~/.cache/cabinet-engine) with the
+# demo cabinet, and the engine serving it with the live preview.
+studio: setup node-parts
+	$(BIN)/cabinet directus studio --host $(HOST) --port $(PORT)
+
+# The Node parts, with Node 22 from the cache: the Directus extension bundle (hooks, status endpoint
+# and panel; built and unit-tested) and the preview's visual editing scripts.
+node-parts:
+	scripts/build-extension.sh
+	scripts/build-preview.sh
+
 services:
 	scripts/ensure-services.sh
 
@@ -30,11 +41,12 @@ services:
 browser:
 	command -v chromium >/dev/null 2>&1 || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
-test: setup services browser
+test: setup services browser node-parts
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
-bench: setup
+bench: setup node-parts
 	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/directus_edits.py
 
 validate: setup
 	$(BIN)/cabinet validate cabinet_schemas/demo

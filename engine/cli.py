@@ -107,5 +107,120 @@ def payment_link_command(account_id: str) -> None:
     click.echo(payment_link(settings.secret_key, settings.public_url, account_id))
 
 
+@main.group()
+def directus() -> None:
+    """Directus as the operator's designer: provisioning, the data model snapshot."""
+
+
+@directus.command("provision")
+@click.option("--url", required=True, help="Directus address, e.g. http://127.0.0.1:8055")
+@click.option("--admin-email", required=True)
+@click.option("--admin-password", required=True, envvar="DIRECTUS_ADMIN_PASSWORD",
+              help="Or the environment variable DIRECTUS_ADMIN_PASSWORD.")
+@click.option("--engine-url", default="http://127.0.0.1:8000", show_default=True,
+              help="Where Directus' hooks reach the engine.")
+@click.option("--env-file", type=click.Path(path_type=Path), default=Path("instance/directus.env"), show_default=True,
+              help="Where the engine's CABINET_DIRECTUS_* settings are written (and read by later runs).")
+@click.option("--import", "import_path", type=click.Path(exists=True, path_type=Path),
+              default=Path("cabinet_schemas/demo"), show_default=True,
+              help="The YAML cabinet to start from when Directus has none.")
+@click.option("--no-import", is_flag=True, help="Do not import a cabinet.")
+@click.option("--extensions-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Directus' EXTENSIONS_PATH, to install the built extension bundle into.")
+@click.option("--public-url", help="The address operators open Directus at (default: --url).")
+def directus_provision(url, admin_email, admin_password, engine_url, env_file, import_path, no_import,
+                       extensions_dir, public_url) -> None:
+    """Make a Directus ready to design cabinets in: data model, access for the engine, preview,
+    the extension and the demo cabinet. Running it again changes nothing."""
+    from .directus.client import DirectusError
+    from .directus.provision import ProvisionError, provision
+    from .directus.transfer import ImportRefused
+
+    try:
+        result = provision(url, admin_email, admin_password, env_file, engine_url,
+                           None if no_import else import_path, extensions_dir, public_url, click.echo)
+    except (ProvisionError, ImportRefused, DirectusError) as exc:
+        click.echo(f"provision failed: {exc}", err=True)
+        sys.exit(1)
+    click.echo("changed: " + (", ".join(result.changed) if result.changed else "nothing"))
+
+
+@directus.command("studio")
+@click.option("--directus-port", default=8055, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address the engine listens on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="The engine's port.")
+def directus_studio(directus_port: int, host: str, port: int) -> None:
+    """Run a local Directus (provisioned with the demo cabinet) and the engine serving it, with the
+    live preview: the operator's whole loop without Docker (`make studio`)."""
+    from .directus import studio
+    from .directus.client import DirectusError
+    from .directus.local import LocalDirectusError
+    from .directus.provision import ProvisionError
+
+    try:
+        studio.run(studio.default_folder(), directus_port, host, port, click.echo)
+    except (LocalDirectusError, ProvisionError, DirectusError, ConfigError) as exc:
+        click.echo(f"studio failed: {exc}", err=True)
+        sys.exit(1)
+    except SchemaInvalid as exc:
+        click.echo("The cabinet in Directus is not valid; not starting.", err=True)
+        _print_issues(exc)
+        sys.exit(1)
+
+
+@directus.command("snapshot")
+@click.option("--url", required=True, help="An EMPTY scratch Directus to build the model in.")
+@click.option("--admin-email", required=True)
+@click.option("--admin-password", required=True, envvar="DIRECTUS_ADMIN_PASSWORD")
+def directus_snapshot(url, admin_email, admin_password) -> None:
+    """Rebuild directus_extensions/snapshot.json from engine/directus/model.py (after adding a kind,
+    an operation or a handler: their dropdowns list the registries)."""
+    from .directus import snapshot
+    from .directus.client import DirectusClient, DirectusError
+    from .directus.model import cabinet_model
+    from .kinds import field_kind_registry, section_kind_registry
+    from .web.handlers import handler_registry
+
+    client = DirectusClient(url)
+    try:
+        client.login(admin_email, admin_password)
+        model = cabinet_model(field_kind_registry().names(), section_kind_registry().names(),
+                              handler_registry().names())
+        snapshot.build(client, model, click.echo)
+        snapshot.write(snapshot.take(client))
+    except DirectusError as exc:
+        click.echo(f"snapshot failed: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"wrote {snapshot.SNAPSHOT_FILE}")
+
+
+@main.command("export")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--drafts", is_flag=True, help="Include draft screens as published.")
+def export_command(folder: Path, drafts: bool) -> None:
+    """Write the cabinet from Directus (CABINET_DIRECTUS_URL, CABINET_DIRECTUS_TOKEN) to FOLDER as
+    YAML, with its media; `cabinet validate FOLDER` and CABINET_SCHEMAS=FOLDER take it back."""
+    from .config import load_settings
+    from .directus.client import DirectusClient, DirectusError
+    from .directus.transfer import export_cabinet
+
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    if not settings.directus_url:
+        click.echo("CABINET_DIRECTUS_URL: set it (and CABINET_DIRECTUS_TOKEN) to export from Directus", err=True)
+        sys.exit(2)
+    client = DirectusClient(settings.directus_url, settings.directus_token)
+    try:
+        export_cabinet(client, folder, drafts, click.echo)
+    except DirectusError as exc:
+        click.echo(f"export failed: {exc}", err=True)
+        sys.exit(1)
+    finally:
+        client.close()
+
+
 if __name__ == "__main__":
     main()

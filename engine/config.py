@@ -18,7 +18,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 PREFIX = "CABINET_"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SECRET_NAMES = {"secret_key", "binding_options", "database_url", "smtp_url", "ratelimit_storage",
-                "payment_gateway_options"}
+                "payment_gateway_options", "directus_token", "directus_secret"}
 
 
 class ConfigError(Exception):
@@ -57,6 +57,16 @@ class SettingsSchema(Schema):
     public_form_rate = fields.String(load_default="5 per hour;20 per day")
     mail_retry_seconds = fields.Float(load_default=30.0, validate=validate.Range(min=1, max=3600))  # first retry delay
     autopay_seconds = fields.Float(load_default=900.0, validate=validate.Range(min=0.05, max=86400))  # rule checks
+    # Directus as the cabinet's source (instead of CABINET_SCHEMAS): its URL, the engine's static
+    # token, the secret its hooks share with the engine, the polling fallback and the address
+    # operators open Directus at (the only origin allowed to frame preview pages)
+    directus_url = fields.Url(require_tld=False, schemes={"http", "https"})
+    directus_token = fields.String(validate=validate.Length(min=16, error="must be the engine user's static token"))
+    directus_secret = fields.String(validate=validate.Length(min=24, error="must be at least 24 characters"))
+    directus_poll_seconds = fields.Float(load_default=30.0, validate=validate.Range(min=0.5, max=3600))
+    directus_public_url = fields.Url(require_tld=False, schemes={"http", "https"})
+    preview_subscriber = fields.String(load_default="")   # whose data previews show (the demo's own with demo)
+    preview_dealer = fields.String(load_default="")
 
     @validates("binding_options")
     def _json_object(self, value, **kwargs):
@@ -129,6 +139,13 @@ class Settings:
     mail_poll_seconds: float
     autopay_seconds: float
     public_form_rate: str
+    directus_url: str = ""
+    directus_token: str = ""
+    directus_secret: str = ""
+    directus_poll_seconds: float = 30.0
+    directus_public_url: str = ""
+    preview_subscriber: str = ""
+    preview_dealer: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)   # Flask config overrides (tests)
 
     def __repr__(self) -> str:
@@ -154,6 +171,9 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
     if problems:
         raise ConfigError("the configuration has problems:\n  " + "\n  ".join(problems))
 
+    if loaded.get("directus_url") and not (loaded.get("directus_token") and loaded.get("directus_secret")):
+        raise ConfigError("the configuration has problems:\n  CABINET_DIRECTUS_TOKEN, CABINET_DIRECTUS_SECRET: set both "
+                          "with CABINET_DIRECTUS_URL (`cabinet directus provision` prints them)")
     if loaded.get("smtp_url") and not loaded.get("public_url"):
         raise ConfigError("the configuration has problems:\n  CABINET_PUBLIC_URL: set it (e.g. https://lk.example.ru) "
                           "when CABINET_SMTP_URL is set: links in letters are built from it, never from a request")
@@ -193,6 +213,13 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
         mail_poll_seconds=loaded["mail_poll_seconds"],
         autopay_seconds=loaded["autopay_seconds"],
         public_form_rate=loaded["public_form_rate"],
+        directus_url=(loaded.get("directus_url") or "").rstrip("/"),
+        directus_token=loaded.get("directus_token") or "",
+        directus_secret=loaded.get("directus_secret") or "",
+        directus_poll_seconds=loaded["directus_poll_seconds"],
+        preview_subscriber=loaded["preview_subscriber"],
+        preview_dealer=loaded["preview_dealer"],
+        directus_public_url=(loaded.get("directus_public_url") or loaded.get("directus_url") or "").rstrip("/"),
         extra=extra,
     )
 

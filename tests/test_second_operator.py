@@ -28,6 +28,21 @@ def test_two_operators_served_side_by_side(make_app):
     tabs = lambda html: [t.split('"')[0] for t in html.split('class="tabbar__item" href="')[1:]]  # noqa: E731
     assert tabs(demo_home) == ["/", "/payment", "/news", "/support"]
     assert tabs(volna_home) == ["/", "/news", "/support", "/payment"]
+    # its own wording of the engine's texts (translations:)
+    assert "Выйти из кабинета" in page_text(volna_client.get("/")) and "Выйти из кабинета" not in demo_home
+    volna_client.get("/language/en")
+    assert "Sign out" in page_text(volna_client.get("/"))
+
+
+def test_a_translation_of_a_text_the_engine_does_not_have_is_an_error():
+    from engine.schema.ui_texts import compile_ui_texts
+    problems = []
+    texts = compile_ui_texts({"Log out": {"ru": "Выход"}, "Sing in": "Войти", "Back": {"de": "Zurück"}},
+                             ["ru", "en"], lambda path, message: problems.append((path, message)))
+    assert texts["ru"] == {"Log out": "Выход"} and texts["en"] == {}
+    assert (("translations", "Sing in"), "the engine has no text 'Sing in' (see locales/messages.pot); "
+                                         "did you mean 'Sign in'?") in problems
+    assert any(path == ("translations", "Back", "de") for path, _ in problems)
 
 
 def test_the_second_operator_has_its_own_rules_and_screens(make_app):

@@ -48,16 +48,20 @@ def _freeze(params: Mapping[str, Any]) -> tuple:
 
 
 class CallSession:
-    def __init__(self, binding: BillingBinding, executor: ThreadPoolExecutor, default_timeout: float):
+    def __init__(self, binding: BillingBinding, executor: ThreadPoolExecutor, default_timeout: float,
+                 stats=None):
         self.binding = binding
         self.executor = executor
         self.default_timeout = default_timeout
+        self.stats = stats                  # engine.assembly.callstats.CallStats, when kept
         self._futures: dict[tuple, tuple[Future, float]] = {}
+        self._started: dict[tuple, float] = {}
 
     def submit(self, operation: str, params: Mapping[str, Any], timeout: float | None = None) -> tuple:
         key = (operation, _freeze(params))
         if key not in self._futures:
-            deadline = time.monotonic() + (timeout or self.default_timeout)
+            self._started[key] = time.monotonic()
+            deadline = self._started[key] + (timeout or self.default_timeout)
             if self.binding.remote:
                 future = self.executor.submit(self.binding.call, operation, dict(params))
             else:
@@ -66,6 +70,14 @@ class CallSession:
         return key
 
     def result(self, key: tuple) -> Outcome:
+        outcome = self._result(key)
+        if self.stats is not None and key in self._started:
+            # a refusal or "not found" is the billing answering: only failures count against it
+            self.stats.record(key[0], outcome.error not in ("timeout", "unavailable"),
+                              time.monotonic() - self._started.pop(key))
+        return outcome
+
+    def _result(self, key: tuple) -> Outcome:
         future, deadline = self._futures[key]
         operation = key[0]
         try:

@@ -18,6 +18,7 @@ class FieldView:
     display: str                    # text (or sanitized Markup) for people
     template: str
     attrs: dict[str, Any] = field(default_factory=dict)   # tone, href, src ... from the kind
+    source: str | None = None       # in a preview: the CMS item it comes from ("cabinet_fields:12")
 
 
 @dataclass
@@ -78,6 +79,7 @@ class SectionView:
     actions: list[ActionView] = field(default_factory=list)
     children: list["SectionView"] = field(default_factory=list)
     form: FormView | None = None
+    source: str | None = None       # in a preview: the CMS item it comes from ("cabinet_sections:28")
     options: dict[str, Any] = field(default_factory=dict)   # compiled, with operator texts rendered
 
 
@@ -106,3 +108,4 @@ class PageView:
     accounts: list[AccountChoice] = field(default_factory=list)
     back_url: str | None = None
     flash: list[tuple[str, str]] = field(default_factory=list)   # (category, text)
+    source: str | None = None       # in a preview: the CMS item of the screen ("cabinet_screens:home")

@@ -3,7 +3,7 @@
 A channel is a class with a ``name``, a ``from_settings(settings)`` class method that returns an
 instance or None (the channel is not configured), and
 ``send(recipient, subject, body_text, body_html=None, reply_to=None) -> str`` that delivers one
-message and returns its id, or raises ``DeliveryFailed``. Built-in: ``email``. Plugins add
+message and returns its id, or raises ``DeliveryFailed``. Built-in: ``email``, ``directus``. Plugins add
 channel classes through the ``engine.notification_channels`` entry point group.
 """
 from __future__ import annotations
@@ -38,9 +38,11 @@ class NotificationChannel(Protocol):
 
 def channel_registry() -> Registry[type]:
     """A new registry of channel classes: the built-ins plus installed plugins."""
-    from .email import EmailChannel   # here, not above: email.py imports DeliveryFailed from this module
+    from .directus import DirectusChannel   # here, not above: the channels import DeliveryFailed from here
+    from .email import EmailChannel
 
-    registry: Registry[type] = Registry("notification channel", [(EmailChannel.name, EmailChannel)])
+    registry: Registry[type] = Registry("notification channel", [(EmailChannel.name, EmailChannel),
+                                                                 (DirectusChannel.name, DirectusChannel)])
     registry.add_entry_points(CHANNELS_GROUP)
     return registry
 

@@ -16,6 +16,7 @@ from ..billing.contract import OPERATIONS, Operation
 from ..kinds.base import LocalizedText
 from .content import compile_collections
 from .document import Document
+from .ui_texts import compile_ui_texts
 from .errors import Path, SchemaInvalid, SchemaIssue
 from .expressions import RESERVED_ROOTS, Expr, ExpressionError, Text, compile_expr, compile_text
 from .model import (
@@ -194,6 +195,8 @@ class Compiler:
             if screen.parent and screen.parent not in screens:
                 self.error(self._screen_path(screen.id) + ("parent",), f"no screen {screen.parent!r}")
 
+        ui_texts = compile_ui_texts(data.get("translations"), list(self.locales), self.error)
+
         if self.issues:
             raise SchemaInvalid(self.issues)
         return Cabinet(
@@ -201,6 +204,7 @@ class Compiler:
             navigation=tuple(navigation), screens=frozen_map(screens), actions=frozen_map(actions),
             operations_used=frozenset(self.operations_used), content=self.collections,
             honeypots=frozen_map(self.honeypots),
+            ui_texts=frozen_map({locale: frozen_map(texts) for locale, texts in ui_texts.items()}),
         )
 
     def _screen_path(self, screen_id: str) -> Path:
@@ -219,7 +223,7 @@ class Compiler:
         if len(set(route_params)) != len(route_params):
             self.error(path + ("route",), "a route names each parameter once")
             return None
-        if route.split("/")[1] in RESERVED_PATHS:
+        if route.startswith("/") and route.split("/")[1] in RESERVED_PATHS:
             self.error(path + ("route",), f"/{route.split('/')[1]} is the engine's own address; "
                                           f"choose another route")
             return None

@@ -21,8 +21,11 @@ def format_path(path: Path) -> str:
 
 @dataclass(frozen=True)
 class Location:
-    file: str
-    line: int           # 1-based
+    file: str           # a YAML file, or an item of the Directus model ("cabinet_fields #12")
+    line: int | None    # 1-based; None for a Directus item
+
+    def __str__(self) -> str:
+        return self.file if self.line is None else f"{self.file}:{self.line}"
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,7 @@ class SchemaIssue:
     location: Location | None = None
 
     def __str__(self) -> str:
-        where = f"{self.location.file}:{self.location.line}: " if self.location else ""
+        where = f"{self.location}: " if self.location else ""
         return f"{where}{format_path(self.path)}: {self.message}"
 
     def as_dict(self) -> dict:

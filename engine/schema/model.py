@@ -167,6 +167,7 @@ class Cabinet:
     operations_used: frozenset[str] = frozenset()
     content: Mapping[str, Any] = field(default_factory=frozen_map)   # name -> content.Collection
     honeypots: Mapping[str, frozenset[str]] = field(default_factory=frozen_map)  # action -> trap inputs
+    ui_texts: Mapping[str, Mapping[str, str]] = field(default_factory=frozen_map)  # locale -> engine text -> own
 
     def screens_for(self, roles) -> list[ScreenSpec]:
         roles = set(roles)

@@ -19,14 +19,28 @@ MAX_INCLUDE_DEPTH = 8
 
 
 def resolve(source: CabinetSource) -> Document:
-    root = source.load_root()
-    issues: list[SchemaIssue] = []
-    root.data = _expand_includes(root.data, (), root, source, issues, depth=0, chain=())
+    root, issues = _included(source)
     if isinstance(root.data, dict):
         _expand_shared_sections(root, issues)
     if issues:
         raise SchemaInvalid(issues)
     return root
+
+
+def expand_includes(source: CabinetSource) -> Document:
+    """The root document with every ``$include`` replaced; shared sections still named by ``use``
+    (what an import into Directus keeps as it is)."""
+    root, issues = _included(source)
+    if issues:
+        raise SchemaInvalid(issues)
+    return root
+
+
+def _included(source: CabinetSource) -> tuple[Document, list[SchemaIssue]]:
+    root = source.load_root()
+    issues: list[SchemaIssue] = []
+    root.data = _expand_includes(root.data, (), root, source, issues, depth=0, chain=())
+    return root, issues
 
 
 def _expand_includes(value: Any, path: Path, doc: Document, source: CabinetSource,

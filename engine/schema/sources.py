@@ -34,6 +34,9 @@ class CabinetSource(Protocol):
     def media_dir(self) -> FsPath | None:
         """A folder of operator media (logo, pictures) served under /media, or None."""
 
+    def accepted(self) -> None:
+        """The engine compiled what the source gave last and serves it (a source may keep it)."""
+
 
 class YamlSource:
     """A folder with ``cabinet.yaml`` (and the files it includes), or a single YAML file."""
@@ -70,6 +73,9 @@ class YamlSource:
     def media_dir(self) -> FsPath | None:
         media = self.root_dir / "media"
         return media if media.is_dir() else None
+
+    def accepted(self) -> None:
+        pass                    # the files are the record
 
     def _display(self, file: FsPath) -> str:
         try:

@@ -179,6 +179,7 @@ class CabinetSchema(Strict):
     actions = mf.List(mf.Nested(ActionSchema), load_default=list)
     shared_sections = mf.Dict()
     content = mf.Dict(keys=mf.String(validate=IDENTIFIER), values=mf.List(mf.Dict()))
+    translations = mf.Dict(keys=mf.String(validate=validate.Length(1, 500)), values=mf.Raw())  # see ui_texts.py
 
 
 def flatten_errors(messages, path=()):

@@ -24,7 +24,7 @@ from ..notify import channel_registry
 from ..state import Database
 from ..state.outbox import Outbox
 from ..state.users import UserStore
-from . import api, health, payment_links, payments, screens
+from . import api, designer, health, payment_links, payments, preview, screens
 from .payment_setup import setup_payments
 from .auth import current_identity
 from .auth.local import LocalAuthenticator
@@ -79,7 +79,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         raise ConfigError(f"CABINET_BINDING_OPTIONS: not valid for the {settings.binding!r} binding: {exc}") from None
 
     # 4. The cabinet: an invalid schema stops start-up with all its problems (SchemaInvalid).
-    source = YamlSource(settings.schemas)
+    source = cabinet_source(settings)
     db = Database(settings.database_url)
     rt = Runtime(
         settings=settings, field_kinds=field_kinds, section_kinds=section_kinds, bindings=bindings,
@@ -92,18 +92,22 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     except Exception:
         rt.close()
         raise
+    source.accepted()
     app.extensions["cabinet"] = rt
     atexit.register(rt.close)
-    if settings.reload_seconds:
+    if settings.directus_url:
+        rt.watch(settings.directus_poll_seconds)   # the fallback when a change notification is lost
+    elif settings.reload_seconds:
         rt.watch(settings.reload_seconds)   # operators editing YAML see their change without a restart
 
     # 5. The engine's own tables, and the demo users when serving the demo billing; then mail, whose
     #    outbox is one of those tables (without CABINET_SMTP_URL mail waits there, nothing is lost).
     db.migrate()
     rt.outbox = Outbox(db, retry_seconds=settings.mail_retry_seconds)
-    channel = channel_registry().get("email").from_settings(settings)
-    if channel is not None:
-        rt.deliver_mail(channel, settings.mail_poll_seconds)
+    for _name, channel_cls in channel_registry().items():
+        channel = channel_cls.from_settings(settings)
+        if channel is not None:          # a channel without its settings (no SMTP URL) is off
+            rt.deliver(channel, settings.mail_poll_seconds)
     if settings.demo_users:
         from ..billing.demo import DEMO_USERS
         UserStore(db).ensure(DEMO_USERS)
@@ -126,6 +130,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     _limit_public_forms(app, settings.public_form_rate)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(health.blueprint)
+    app.register_blueprint(designer.blueprint)
+    app.register_blueprint(preview.blueprint)
+    rt.preview_cache = preview.PreviewCache()
+    rt.validated_changes = designer.Validated()
     app.register_blueprint(payments.blueprint)
     app.register_blueprint(payment_links.blueprint)
     setup_payments(app, settings)
@@ -135,6 +143,16 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     install_security_headers(app)
     _install_error_pages(app)
     return app
+
+
+def cabinet_source(settings: Settings):
+    """YAML files (the embedded default), or Directus when CABINET_DIRECTUS_URL is set."""
+    if settings.directus_url:
+        from ..directus.client import DirectusClient
+        from ..directus.source import DirectusSource
+        return DirectusSource(DirectusClient(settings.directus_url, settings.directus_token),
+                              settings.instance_dir / "directus")
+    return YamlSource(settings.schemas)
 
 
 def _limit_public_forms(app: Flask, rate: str) -> None:

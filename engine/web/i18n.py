@@ -9,7 +9,7 @@ import logging
 from pathlib import Path
 
 from flask import g, request, session
-from flask_babel import get_translations
+from flask_babel import get_locale, get_translations
 
 from ..config import PROJECT_ROOT
 from .runtime import live
@@ -47,10 +47,12 @@ def compile_catalogs(directory: Path = CATALOGS) -> None:
 
 
 def template_gettext(string: str, **variables) -> str:
-    """``_()`` for templates: flask-babel's gettext, with this request's translations looked up
-    once instead of at every one of the page's few dozen strings."""
+    """``_()`` for templates and screens: the operator's own wording of the text when the cabinet
+    has one (``translations:``), else flask-babel's catalog; this request's translations are looked
+    up once instead of at every one of the page's few dozen strings."""
     translations = g.get("ui_translations")
     if translations is None:
         translations = g.ui_translations = get_translations()
-    text = translations.ugettext(string)
+        g.ui_overrides = live().cabinet.ui_texts.get(str(get_locale()), {})
+    text = g.ui_overrides.get(string) or translations.ugettext(string)
     return text % variables if variables else text

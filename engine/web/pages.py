@@ -6,7 +6,7 @@ from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
 from flask import abort, get_flashed_messages, request, session, url_for
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError, MapAdapter
 
@@ -17,6 +17,7 @@ from ..assembly.screen import Identity, ScreenRequest, run_screen
 from ..assembly.views import PageView
 from ..kinds.formatting import Formatter
 from ..schema.model import Cabinet, ScreenSpec
+from .i18n import template_gettext
 from .runtime import live, runtime
 
 SESSION_ACCOUNT = "account"
@@ -65,7 +66,7 @@ def screen_request(screen: ScreenSpec, params: Mapping[str, str], identity: Iden
     return ScreenRequest(
         cabinet=cabinet, screen=screen, identity=identity, route_params=dict(params),
         wanted_account=request.values.get("account") or session.get(SESSION_ACCOUNT),
-        formatter=formatter_for(cabinet), links=FlaskLinks(url_adapter()), gettext=gettext,
+        formatter=formatter_for(cabinet), links=FlaskLinks(url_adapter()), gettext=template_gettext,
         today=datetime.now(ZoneInfo(cabinet.operator.timezone)).date(),
         flash=get_flashed_messages(with_categories=True) if with_flash else [],
         account_named=bool(request.values.get("account")),

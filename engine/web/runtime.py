@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,7 @@ from flask import current_app, g
 from werkzeug.routing import Map, Rule
 
 from ..assembly.calls import CallSession
+from ..assembly.callstats import CallStats
 from ..assembly.ttlcache import TtlCache
 from ..billing.contract import BillingBinding
 from ..config import Settings
@@ -56,7 +58,12 @@ class Runtime:
     payments: dict | None = None        # ledger, gateway, public_url, pages (the gateway's page prefix)
     last_error: SchemaInvalid | None = None
     scheduler: Any = None
+    loaded_at: float = field(default_factory=time.time)
+    call_stats: CallStats = field(default_factory=CallStats)
+    preview_cache: Any = None           # engine.web.preview.PreviewCache, with a Directus source
+    validated_changes: Any = None       # engine.web.designer.Validated: changes checked, not yet saved
     _reload_lock: threading.Lock = field(default_factory=threading.Lock)
+    _kept_version: str = ""
 
     @property
     def cabinet(self) -> Cabinet:
@@ -67,10 +74,22 @@ class Runtime:
                             self.binding.capabilities, f"the billing binding {self.settings.binding!r}",
                             handler_operations(self.handlers))
 
+    def adopt(self, cabinet: Cabinet) -> None:
+        """Serve a cabinet compiled from a change validated moments ago (Directus saved it since);
+        the next ``reload`` checks it against what the source holds."""
+        with self._reload_lock:
+            self.live, self.last_error = LiveCabinet.of(cabinet), None
+            self.loaded_at = time.time()
+            log.info("cabinet schema updated from a validated change: version %s", cabinet.version)
+
     def reload(self) -> bool:
         """Recompile from the source; keep the live cabinet if the new one is invalid."""
         with self._reload_lock:
-            if self.source.fingerprint() == self.cabinet.version:
+            fingerprint = self.source.fingerprint()
+            if fingerprint == self.cabinet.version:
+                if fingerprint != self._kept_version:        # an adopted version, now confirmed
+                    self.source.accepted()
+                    self._kept_version = fingerprint
                 return False
             try:
                 live = LiveCabinet.of(self.compile())
@@ -83,6 +102,9 @@ class Runtime:
                 self.last_error = problem
                 return False
             self.live, self.last_error = live, None
+            self.source.accepted()
+            self._kept_version = live.cabinet.version
+            self.loaded_at = time.time()
             cabinet = live.cabinet
             log.info("cabinet schema reloaded: version %s", cabinet.version)
             return True
@@ -91,9 +113,9 @@ class Runtime:
         """Reload the schema whenever its files change (checked every ``interval`` seconds)."""
         self.every(interval, self.reload, "reload-schema")
 
-    def deliver_mail(self, channel, interval: float) -> None:
-        """Send what the outbox holds, every ``interval`` seconds (safe in several processes)."""
-        self.every(interval, self.outbox.deliver_due, "deliver-mail", args=[channel])
+    def deliver(self, channel, interval: float) -> None:
+        """Send what the outbox holds for ``channel``, every ``interval`` seconds (safe in several processes)."""
+        self.every(interval, self.outbox.deliver_due, f"deliver-{channel.name}", args=[channel])
 
     def every(self, seconds: float, job, job_id: str, args=()) -> None:
         if self.scheduler is None:
@@ -109,7 +131,7 @@ class Runtime:
         return {"db": self.db, "settings": self.settings, "outbox": self.outbox, "payments": self.payments}
 
     def calls(self) -> CallSession:
-        return CallSession(self.binding, self.executor, self.settings.billing_timeout)
+        return CallSession(self.binding, self.executor, self.settings.billing_timeout, self.call_stats)
 
     def reconcile_payments(self, register, interval: float) -> None:
         from ..payments.reconcile import reconcile

@@ -3,8 +3,10 @@ become a client. Each is stored first, then e-mailed through the outbox (one per
 double submit sends one letter); both work without signing in, behind a rate limit."""
 from __future__ import annotations
 
+import json
 import logging
 import re
+from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from flask_babel import gettext as _
@@ -19,6 +21,10 @@ log = logging.getLogger(__name__)
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,63}")
 PHONE_DIGITS = re.compile(r"\d")
 _KEY = Param("request_id", filled_by_engine=IDEMPOTENCY_KEY)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def _text(params: Mapping[str, Any], name: str, limit: int) -> str:
@@ -38,6 +44,14 @@ def _phone(value: str, required: bool) -> str:
     if (value or required) and not 10 <= len(PHONE_DIGITS.findall(value)) <= 15:
         raise HandlerRefused(_("Check the phone number: 10 to 15 digits, such as +7 916 123-45-67."))
     return value
+
+
+def _to_directus(ctx: HandlerContext, collection: str, item: dict, key: str) -> None:
+    """With Directus as the designer, the operator's staff also find it there (through the outbox,
+    which retries while Directus is down)."""
+    if ctx.services["settings"].directus_url:
+        ctx.services["outbox"].enqueue(collection, "", json.dumps(item, ensure_ascii=False), channel="directus",
+                                       dedup_key=f"{key}:directus")
 
 
 def _mail(ctx: HandlerContext, recipient: str, subject: str, body: str, key: str, reply_to: str = "") -> None:
@@ -72,6 +86,9 @@ class SupportRequestHandler(Handler):
             f"{_('Signed in as')}: {ctx.identity.login or '—'}", f"{_('E-mail')}: {email}",
             f"{_('Phone')}: {phone or '—'}", "", message])
         _mail(ctx, ctx.cabinet.operator.support_email, f"{_('Support request')} #{number}", body, key, email)
+        _to_directus(ctx, "cabinet_support_requests", {
+            "created_at": _now(), "login": ctx.identity.login, "account_number": account, "email": email,
+            "phone": phone, "message": message, "state": "new"}, key)
         return {"number": number}
 
 
@@ -100,4 +117,8 @@ class BecomeClientHandler(Handler):
             f"{_('Service')}: {application.service}", "", application.comment])
         _mail(ctx, ctx.cabinet.operator.sales_email, f"{_('Application to become a client')} #{number}", body,
               application.key, application.email)
+        _to_directus(ctx, "cabinet_applications", {
+            "created_at": _now(), "name": application.name, "phone": application.phone, "email": application.email,
+            "address": application.address, "service": application.service, "comment": application.comment,
+            "state": "new"}, application.key)
         return {"number": number}
