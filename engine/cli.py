@@ -128,8 +128,10 @@ def directus() -> None:
 @click.option("--extensions-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Directus' EXTENSIONS_PATH, to install the built extension bundle into.")
 @click.option("--public-url", help="The address operators open Directus at (default: --url).")
+@click.option("--engine-public-url", help="The address operators' browsers open the engine at, for the "
+                                          "preview (default: --engine-url).")
 def directus_provision(url, admin_email, admin_password, engine_url, env_file, import_path, no_import,
-                       extensions_dir, public_url) -> None:
+                       extensions_dir, public_url, engine_public_url) -> None:
     """Make a Directus ready to design cabinets in: data model, access for the engine, preview,
     the extension and the demo cabinet. Running it again changes nothing."""
     from .directus.client import DirectusError
@@ -138,7 +140,8 @@ def directus_provision(url, admin_email, admin_password, engine_url, env_file, i
 
     try:
         result = provision(url, admin_email, admin_password, env_file, engine_url,
-                           None if no_import else import_path, extensions_dir, public_url, click.echo)
+                           None if no_import else import_path, extensions_dir, public_url, click.echo,
+                           engine_public_url)
     except (ProvisionError, ImportRefused, DirectusError) as exc:
         click.echo(f"provision failed: {exc}", err=True)
         sys.exit(1)

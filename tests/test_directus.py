@@ -3,6 +3,7 @@ validation and change notification through the extension's hooks, drafts and the
 the engine starting without Directus. One Directus for the module (it takes seconds to start)."""
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -159,7 +160,15 @@ def test_a_draft_screen_is_seen_in_the_preview_only(engine, admin, designer):
     assert f"frame-ancestors {designer.directus.url}" in preview.headers["Content-Security-Policy"]
     assert "X-Frame-Options" not in preview.headers
     assert 'data-directus="collection:cabinet_screens;item:winter_promo;fields:title"' in preview.text
-    assert requests.get(f"{designer.engine_url}/preview/cabinet_screens/winter_promo", timeout=10).status_code == 403
+    # without a token the engine asks Directus' extension for one: only a signed-in operator gets it
+    anonymous = requests.get(f"{designer.engine_url}/preview/cabinet_screens/winter_promo", timeout=10)
+    assert anonymous.status_code == 403 and anonymous.url.startswith(designer.directus.url + "/cabinet-engine/preview/")
+    to_directus = requests.get(f"{designer.engine_url}/preview/cabinet_screens/winter_promo", timeout=10,
+                               allow_redirects=False).headers["Location"]
+    back = requests.get(to_directus, headers={"Authorization": admin.http.headers["Authorization"]}, timeout=10,
+                        allow_redirects=False).headers["Location"]
+    assert back.startswith(f"{designer.engine_url}/preview/cabinet_screens/winter_promo?token=v1.")
+    assert "Скидка" in html_text(requests.get(back, timeout=10).text)
     expired = make_token(designer.settings["directus_secret"], seconds=-1)
     assert requests.get(f"{designer.engine_url}/preview/cabinet_screens/winter_promo", params={"token": expired},
                         timeout=10).status_code == 403
@@ -238,3 +247,78 @@ def test_provision_explains_a_wrong_password_and_an_unreachable_directus(designe
     gone = CliRunner().invoke(main, ["directus", "provision", "--url", "http://127.0.0.1:9", "--admin-email",
                                      "a@example.org", "--admin-password", "x", "--env-file", str(tmp_path / "x.env")])
     assert gone.exit_code == 1 and "cannot be reached" in gone.output
+
+
+# --- in the Directus app (Chromium) -----------------------------------------------------------------
+def _directus_page(chromium, designer, path: str):
+    context = chromium.new_context(viewport={"width": 1400, "height": 900}, locale="ru-RU")
+    page = context.new_page()
+    page.goto(designer.directus.url + "/admin/login")
+    page.fill("input[type=email]", designer.directus.admin_email)
+    page.fill("input[type=password]", designer.directus.admin_password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/admin/**", timeout=30000)
+    page.goto(designer.directus.url + path)
+    for prompt in ("Skip", "Remind Later"):            # the licence prompts a new Directus shows an admin
+        button = page.get_by_role("button", name=prompt)
+        try:
+            button.click(timeout=5000)
+        except Exception:                              # noqa: BLE001 — not shown this time
+            pass
+    return context, page
+
+
+def _engine_frame(page, designer, seconds: float = 15):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for frame in page.frames:
+            if frame.url.startswith(designer.engine_url + "/preview/") and "token=" in frame.url:
+                try:
+                    frame.wait_for_selector("h1.page-title", timeout=2000)
+                    return frame
+                except Exception:                      # noqa: BLE001 — still loading
+                    pass
+        page.wait_for_timeout(200)
+    pytest.fail(f"no preview frame of the engine in the Directus app; frames: {[f.url for f in page.frames]}")
+
+
+def test_the_live_preview_in_the_directus_app_shows_the_engines_page(chromium, designer, engine):
+    context, page = _directus_page(chromium, designer, "/admin/content/cabinet_screens/home")
+    try:
+        page.locator('header button:has(i[data-icon="visibility"])').click()
+        frame = _engine_frame(page, designer)
+        assert frame.locator("h1.page-title").inner_text() == "Главная"
+        assert "-412,50" in frame.locator(".section--balance_card").inner_text()      # the demo subscriber's data
+    finally:
+        context.close()
+
+
+def test_a_label_is_edited_in_place_through_the_visual_editor(chromium, designer, engine, admin):
+    context, page = _directus_page(chromium, designer, "/admin/visual")
+    old = ""
+    try:
+        frame = _engine_frame(page, designer)
+        page.locator('button:has(i[data-icon="edit"])').first.click()               # editing on
+        frame.wait_for_selector("#directus-visual-editing", state="attached", timeout=10000)
+        target = frame.locator('[data-directus*="collection:cabinet_fields;"]').first
+        box = target.bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # through the overlay
+        row = page.get_by_text(re.compile(r"^ru: ")).first                            # the drawer of that field
+        row.wait_for(timeout=10000)
+        old = row.inner_text()[len("ru: "):]
+        assert old in frame.locator("main").inner_text()
+        row.click()
+        page.locator("textarea").last.fill("Изменено в редакторе")
+        page.get_by_role("button", name="Save").last.click()                         # the language row
+        page.get_by_role("button", name="Save").last.click()                         # the item
+        deadline = time.monotonic() + 10
+        while "Изменено в редакторе" not in _engine_frame(page, designer).locator("main").inner_text():
+            assert time.monotonic() < deadline, "the preview did not show the edited label"
+            page.wait_for_timeout(200)
+        eventually(lambda: subscriber(engine).get("/"), lambda r: "Изменено в редакторе" in page_text(r))
+    finally:
+        context.close()
+        for item in admin.get("/items/cabinet_fields", {"fields": "id,label", "limit": -1}):
+            if any(row.get("text") == "Изменено в редакторе" for row in item.get("label") or []):
+                restored = [dict(r, text=old) if r.get("text") == "Изменено в редакторе" else r for r in item["label"]]
+                admin.patch(f"/items/cabinet_fields/{item['id']}", {"label": restored})

@@ -188,3 +188,26 @@ def test_call_statistics_tell_ok_degraded_and_down():
     clock[0] = 1000                                                       # the past is forgotten
     stats.record("services", False, 5.0)
     assert stats.report()["state"] == "down"
+
+
+def test_the_committed_snapshot_is_the_model_with_the_registries_choices():
+    """After adding a kind, an operation, a handler or an icon: `cabinet directus snapshot` (README)."""
+    from engine.directus import snapshot
+    from engine.directus.model import cabinet_model
+    from engine.kinds import field_kind_registry, section_kind_registry
+    from engine.web.handlers import handler_registry
+
+    model = cabinet_model(field_kind_registry().names(), section_kind_registry().names(), handler_registry().names())
+    committed = snapshot.read()
+    assert sorted(c["collection"] for c in committed["collections"]) == sorted(c.name for c in model.collections)
+    assert len(committed["collections"]) <= 15                     # the Core plan allows 25: room to spare
+    fields = {(f["collection"], f["field"]): f for f in committed["fields"]}
+    specs = [(c.name, spec) for c in model.collections for spec in c.fields] + model.aliases
+    assert set(fields) == {(name, spec["field"]) for name, spec in specs} | \
+        {(c.name, "id") for c in model.collections}
+    for name, spec in specs:
+        meta = fields[(name, spec["field"])]["meta"]
+        assert meta["interface"] == spec["meta"].get("interface"), (name, spec["field"])
+        assert (meta["options"] or None) == (spec["meta"].get("options") or None), \
+            f"{name}.{spec['field']}: the snapshot is behind the model; run `cabinet directus snapshot`"
+        assert meta["note"] or meta["hidden"], f"{name}.{spec['field']} has no note for operators"

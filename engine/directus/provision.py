@@ -5,7 +5,8 @@
 3. a read-only policy for the cabinet's collections and a narrow write policy for what the engine
    submits (applications, support requests), a role with both, and the engine's user with a static
    token — kept with the hooks' shared secret in an env file that later runs reuse;
-4. the preview URLs of the collections (through the extension, which signs preview tokens);
+4. the preview addresses of the collections and of the Visual Editor (the engine's preview pages,
+   which get a signed token from the extension for signed-in operators);
 5. the extension bundle, copied into the Directus extensions folder when one is given;
 6. the demo cabinet imported, when the Directus cabinet has no screens yet.
 """
@@ -70,7 +71,7 @@ def ensure_secret(env_file: Path) -> str:
 
 def provision(url: str, admin_email: str, admin_password: str, env_file: Path, engine_url: str,
               import_path: Path | None, extensions_dir: Path | None = None, public_url: str | None = None,
-              progress: Callable[[str], None] = print) -> Provisioned:
+              progress: Callable[[str], None] = print, engine_public_url: str | None = None) -> Provisioned:
     client = DirectusClient(url)
     changed: list[str] = []
     try:
@@ -87,14 +88,15 @@ def provision(url: str, admin_email: str, admin_password: str, env_file: Path, e
         progress(f"directus {version} at {url}: signed in as {admin_email}")
 
         directus_public = (public_url or url).rstrip("/")
-        if snapshot.apply(client, with_preview_urls(snapshot.read(), directus_public)):
+        engine_public = (engine_public_url or engine_url).rstrip("/")
+        if snapshot.apply(client, with_preview_urls(snapshot.read(), engine_public)):
             changed.append("data model")
             progress("data model: applied the snapshot (with the preview addresses of "
                      f"{', '.join(PREVIEWED)})")
         else:
             progress("data model: up to date")
 
-        _visual_editor(client, directus_public, changed)
+        _visual_editor(client, engine_public, changed)
         progress("visual editor: opens the engine's preview of the home screen")
 
         read_policy = _policy(client, READ_POLICY, changed)
@@ -114,7 +116,7 @@ def provision(url: str, admin_email: str, admin_password: str, env_file: Path, e
             else:
                 progress("extension: up to date")
         loaded = {e.get("name") for e in client.get("/extensions") or []}
-        if not any(str(name).startswith(EXTENSION_NAME) for name in loaded):
+        if extensions_dir is None and not any(str(name).startswith(EXTENSION_NAME) for name in loaded):
             progress(f"extension: not loaded by Directus yet; put {EXTENSION_SOURCE} (built with "
                      f"scripts/build-extension.sh) into its extensions folder and restart it")
 
@@ -204,21 +206,20 @@ def _engine_user(client: DirectusClient, role: str, known_token: str | None, cha
     return token
 
 
-def with_preview_urls(model: dict, directus_public: str) -> dict:
-    """The snapshot with the preview address of each previewed collection: through the extension,
-    which signs a preview token for the signed-in operator and sends the frame to the engine."""
+def with_preview_urls(model: dict, engine_public: str) -> dict:
+    """The snapshot with the preview address of each previewed collection: the engine's preview
+    page, which fetches a signed token from the extension for the signed-in operator."""
     for collection in model["collections"]:
         suffix = collection["collection"][len(PREFIX):]
         if suffix in PREVIEWED:
-            collection["meta"]["preview_url"] = (f"{directus_public}/{EXTENSION_NAME}/preview/"
-                                                 f"{collection['collection']}/{{{{id}}}}")
+            collection["meta"]["preview_url"] = f"{engine_public}/preview/{collection['collection']}/{{{{id}}}}"
     return model
 
 
-def _visual_editor(client: DirectusClient, directus_public: str, changed: list[str]) -> None:
-    """Directus' Visual Editor opens the preview (through the extension, which signs a token);
-    addresses the operator added stay."""
-    wanted = f"{directus_public}/{EXTENSION_NAME}/preview/{PREFIX}screens/home"
+def _visual_editor(client: DirectusClient, engine_public: str, changed: list[str]) -> None:
+    """Directus' Visual Editor opens the engine's preview of the home screen; addresses the
+    operator added stay."""
+    wanted = f"{engine_public}/preview/{PREFIX}screens/home"
     urls = client.get("/settings", {"fields": "visual_editor_urls"}).get("visual_editor_urls") or []
     if not any(isinstance(u, dict) and u.get("url") == wanted for u in urls):
         client.patch("/settings", {"visual_editor_urls": [*urls, {"url": wanted}]})

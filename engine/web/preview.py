@@ -2,8 +2,9 @@
 engine for the Directus app's preview frame.
 
 Preview pages need a signed, expiring token (``?token=``) that only Directus' extension hands out
-to signed-in operators (``/cabinet-engine/preview/...`` redirects here with one); subscribers never
-get one. A preview shows the demo subscriber's data with the demo billing, or the subscriber and
+to signed-in operators: Directus opens ``/preview/<collection>/<id>``, which sends the browser to
+the extension (``/cabinet-engine/preview/...``), which sends it back here with a token. The frame
+stays on the engine's origin, as Directus' Visual Editor requires; subscribers never get a token. A preview shows the demo subscriber's data with the demo billing, or the subscriber and
 dealer named by CABINET_PREVIEW_SUBSCRIBER / CABINET_PREVIEW_DEALER. Only Directus' origin may frame
 these pages, and labels, texts and media carry ``data-directus`` attributes for the visual editor.
 """
@@ -19,10 +20,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Mapping
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, g, make_response, render_template, request, send_from_directory, url_for
+from flask import Blueprint, abort, g, make_response, redirect, render_template, request, send_from_directory, url_for
 
 from ..assembly.ownership import NotOwned
 from ..assembly.screen import GUEST, Identity, ScreenRequest, run_screen
@@ -193,8 +194,14 @@ def asset(filename: str):
 @blueprint.route("/<collection>/<item_id>")
 def page(collection: str, item_id: str):
     rt = runtime()
-    if not isinstance(rt.source, DirectusSource) or not token_valid(rt.settings.directus_secret,
-                                                                    request.args.get("token", "")):
+    if not isinstance(rt.source, DirectusSource):
+        abort(404)
+    if "token" not in request.args and rt.settings.directus_public_url:
+        # opened by Directus (Live Preview, Visual Editor): its extension gives signed-in operators a
+        # token and sends them back here; anybody else gets no further than Directus' sign-in
+        return redirect(f"{rt.settings.directus_public_url}/cabinet-engine/preview/{quote(collection)}/"
+                        f"{quote(item_id)}", 302)
+    if not token_valid(rt.settings.directus_secret, request.args.get("token", "")):
         abort(403)
     try:
         rt.source.refresh()                    # an operator just saved: show what Directus holds now
