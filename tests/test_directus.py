@@ -14,7 +14,7 @@ from engine.directus.client import DirectusClient, DirectusError
 from engine.directus.transfer import export_cabinet
 from engine.web import create_app
 from engine.web.preview import make_token
-from tests.conftest import html_text, page_text, sign_in
+from tests.conftest import html_text, new_postgres_database, page_text, sign_in
 from tests.support.directus import studio
 from tests.support.serving import ThreadedServer
 
@@ -28,11 +28,18 @@ def designer(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def engine(designer, tmp_path_factory, postgres_url):
+def engine_database():
+    """The engine's own database: its outbox holds letters no other test's app may deliver."""
+    with new_postgres_database("cabinet_directus") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def engine(designer, tmp_path_factory, engine_database):
     """The engine in Directus mode, served where Directus' hooks call it; polling is off, so a
     change shows only through the hooks' notification."""
     folder = tmp_path_factory.mktemp("engine")
-    app = create_app(instance_dir=folder, database_url=postgres_url, cookie_secure=False, demo_users=True,
+    app = create_app(instance_dir=folder, database_url=engine_database, cookie_secure=False, demo_users=True,
                      public_url=designer.engine_url, directus_poll_seconds=3600,
                      binding_options={"database_url": f"sqlite:///{folder / 'billing.sqlite'}"}, **designer.settings)
     app.config["TESTING"] = True
@@ -207,11 +214,11 @@ def test_submissions_reach_directus(engine, admin):
     pytest.fail("the support request did not reach Directus in 15 s")
 
 
-def test_the_engine_restarts_without_directus_and_serves_the_last_good_cabinet(engine, tmp_path, postgres_url):
+def test_the_engine_restarts_without_directus_and_serves_the_last_good_cabinet(engine, engine_database):
     instance = Path(engine.extensions["cabinet"].settings.instance_dir)
     version = engine.extensions["cabinet"].cabinet.version
     settings = dict(engine.extensions["cabinet"].settings.__dict__)
-    restarted = create_app(instance_dir=instance, database_url=postgres_url, cookie_secure=False, demo_users=True,
+    restarted = create_app(instance_dir=instance, database_url=engine_database, cookie_secure=False, demo_users=True,
                            binding_options=settings["binding_options"], directus_url="http://127.0.0.1:9",
                            directus_token=settings["directus_token"], directus_secret=settings["directus_secret"])
     assert restarted.extensions["cabinet"].cabinet.version == version

@@ -27,11 +27,16 @@ class _Fake(BaseHTTPRequestHandler):
         status, body, delay = self.answers.get(self.path.split("?")[0], (404, {"errors": []}, 0))
         time.sleep(delay)
         payload = body if isinstance(body, bytes) else json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+        except BrokenPipeError:
+            pass                   # the client gave up waiting (the timeout test)
+
+    do_POST = do_GET           # noqa: N815 — the fake answers by path whatever the method
 
     def log_message(self, *args):
         pass
@@ -211,3 +216,14 @@ def test_the_committed_snapshot_is_the_model_with_the_registries_choices():
         assert (meta["options"] or None) == (spec["meta"].get("options") or None), \
             f"{name}.{spec['field']}: the snapshot is behind the model; run `cabinet directus snapshot`"
         assert meta["note"] or meta["hidden"], f"{name}.{spec['field']} has no note for operators"
+
+
+def test_provision_refuses_a_directus_of_another_version(fake_directus, tmp_path):
+    from engine.directus.provision import ProvisionError, provision
+    url, answers = fake_directus
+    answers.update({"/auth/login": (200, {"data": {"access_token": "t", "expires": 900000}}, 0),
+                    "/server/info": (200, {"data": {"version": "10.13.1"}}, 0)})
+    with pytest.raises(ProvisionError, match="version 10.13.1; the cabinet's model is made for Directus 12.4.0"):
+        provision(url, "admin@example.org", "x", tmp_path / "engine.env", "http://127.0.0.1:8000", None,
+                  progress=lambda line: None)
+    assert not (tmp_path / "engine.env").exists()                         # nothing written

@@ -54,8 +54,8 @@ def test_support_request_with_the_account_prefilled_is_stored_and_mailed_once(fr
     assert (row.login, row.account_number, row.email) == ("demo1", "108842", "ivan@example.org")
 
 
-def test_support_form_works_without_signing_in_and_checks_its_input(make_app, smtp_server):
-    client = make_app(smtp_url=smtp_server.url, mail_poll_seconds=0.1).test_client()
+def test_support_form_works_without_signing_in_and_checks_its_input(fresh_postgres_url, make_app, smtp_server):
+    client = make_app(smtp_url=smtp_server.url, mail_poll_seconds=0.1, database_url=fresh_postgres_url).test_client()
     login = client.get("/login").get_data(as_text=True)
     assert 'href="/support"' in login and 'href="/join"' in login           # from the sign-in page
     html = client.get("/support").get_data(as_text=True)

@@ -34,7 +34,9 @@ def resolve_binding(registry: Registry[type[BillingBinding]], name: str) -> type
 def binding_registry() -> Registry[type[BillingBinding]]:
     """Bindings installed in this environment: built-ins plus the ``engine.bindings`` entry points."""
     from .demo import DemoBilling
+    from .rest import RestBinding
 
-    registry: Registry[type[BillingBinding]] = Registry("billing binding", [("demo", DemoBilling)])
+    registry: Registry[type[BillingBinding]] = Registry("billing binding", [("demo", DemoBilling),
+                                                                          ("rest", RestBinding)])
     registry.add_entry_points("engine.bindings")
     return registry

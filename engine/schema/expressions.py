@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import jmespath
-from jmespath import exceptions as jp_exceptions, functions as jp_functions
+from jmespath import exceptions as jp_exceptions
 from jinja2 import TemplateSyntaxError, meta, pass_context
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from jmespath.exceptions import JMESPathError
+
+from ..jmes import MoneyFunctions
 
 log = logging.getLogger(__name__)
 
@@ -26,18 +28,7 @@ class ExpressionError(ValueError):
     pass
 
 
-class _Functions(jp_functions.Functions):
-    """JMESPath's functions, with money (Decimal) counted as a number: sum(), max() ... work on it."""
-
-    def _get_allowed_pytypes(self, types):
-        allowed, subtypes = super()._get_allowed_pytypes(types)
-        if "float" in allowed:
-            allowed = [*allowed, "Decimal"]
-        subtypes = [[*s, "Decimal"] if "float" in s else s for s in subtypes]
-        return allowed, subtypes
-
-
-_OPTIONS = jmespath.Options(custom_functions=_Functions())
+_OPTIONS = jmespath.Options(custom_functions=MoneyFunctions())
 
 
 @dataclass(frozen=True)

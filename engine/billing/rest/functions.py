@@ -1,0 +1,44 @@
+"""JMESPath functions a binding file may use besides JMESPath's own, for what billings do to money
+and ids: ``kopecks(n)`` (minor units to an amount), ``to_kopecks(amount)`` (an amount to minor
+units), ``decimal(x)`` (a number or numeric text to an exact amount), ``str(x)`` (any scalar as
+text, for ids given as numbers)."""
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+import jmespath
+from jmespath import functions
+
+from ...jmes import MoneyFunctions
+
+CENT = Decimal("0.01")
+
+
+def _amount(value) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, str, Decimal, float)):
+        raise jmespath.exceptions.JMESPathTypeError("decimal", value, type(value).__name__, ["number", "string"])
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        raise jmespath.exceptions.JMESPathTypeError("decimal", value, "string", ["number"]) from None
+
+
+class BindingFunctions(MoneyFunctions):
+    @functions.signature({"types": ["number", "string", "null"]})
+    def _func_kopecks(self, value):
+        return None if value is None else (_amount(value) / 100).quantize(CENT)
+
+    @functions.signature({"types": ["number", "string", "null"]})
+    def _func_to_kopecks(self, value):
+        return None if value is None else int((_amount(value) * 100).to_integral_value())
+
+    @functions.signature({"types": ["number", "string", "null"]})
+    def _func_decimal(self, value):
+        return None if value is None else _amount(value)
+
+    @functions.signature({"types": ["number", "string", "boolean", "null"]})
+    def _func_str(self, value):
+        return None if value is None else str(value)
+
+
+OPTIONS = jmespath.Options(custom_functions=BindingFunctions())

@@ -1,0 +1,207 @@
+"""The declarative REST binding's YAML file: what each operation calls and how the answer maps to
+the contract's records. Checked with marshmallow when the binding starts; every problem is
+reported with its place, like a cabinet schema's.
+
+```yaml
+base_url: ${BILLING_URL}                     # ${NAME}: from the environment (secrets stay out of the file)
+auth: {type: api_key, header: X-Api-Key, value: "${BILLING_API_KEY}"}
+timeout: {connect: 2, read: 5}               # seconds, per call
+retries: {attempts: 2, backoff: 0.2}         # extra attempts, for idempotent calls only
+circuit_breaker: {failures: 5, reset_seconds: 30}
+errors:                                      # first match wins, over {status, body}
+  - {when: "status == `404`", error: not_found}
+  - {when: "status == `409`", error: rejected, reason: body.fault.message}
+operations:
+  account:
+    method: GET
+    path: /contracts/{account_id}            # {param}: the operation's parameter, URL-encoded
+    result: "{id: contractNo, balance: kopecks(saldoKop), ...}"   # JMESPath over the answer
+```
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import jmespath
+import yaml
+from jmespath.exceptions import JMESPathError
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from ..contract import OPERATIONS
+from .functions import OPTIONS
+
+ERROR_KINDS = ("not_found", "rejected", "unavailable")
+AUTH_TYPES = ("none", "bearer", "basic", "api_key", "oauth2_client_credentials")
+_ENV = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
+
+
+class SpecError(ValueError):
+    """The binding file has problems; ``problems`` lists each with its place."""
+
+    def __init__(self, path: str, problems: list[str]):
+        super().__init__(f"{path}:\n  " + "\n  ".join(problems))
+        self.problems = problems
+
+
+class Expression(fields.Field):
+    """A JMESPath expression, compiled once (with the binding's functions)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not value.strip():
+            raise ValidationError("must be a JMESPath expression")
+        try:
+            return jmespath.compile(value)
+        except JMESPathError as exc:
+            raise ValidationError(f"invalid JMESPath expression {value!r}: {exc}") from None
+
+
+class Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class TimeoutSchema(Strict):
+    connect = fields.Float(load_default=3.0, validate=validate.Range(min=0.05, max=60))
+    read = fields.Float(load_default=10.0, validate=validate.Range(min=0.05, max=300))
+
+
+class RetriesSchema(Strict):
+    attempts = fields.Integer(load_default=0, validate=validate.Range(min=0, max=5))
+    backoff = fields.Float(load_default=0.2, validate=validate.Range(min=0, max=10))
+
+
+class BreakerSchema(Strict):
+    failures = fields.Integer(load_default=5, validate=validate.Range(min=1, max=1000))
+    reset_seconds = fields.Float(load_default=30.0, validate=validate.Range(min=0.1, max=3600))
+
+
+class AuthSchema(Strict):
+    type = fields.String(required=True, validate=validate.OneOf(AUTH_TYPES))
+    token = fields.String()
+    username = fields.String()
+    password = fields.String()
+    header = fields.String()
+    value = fields.String()
+    token_url = fields.String()
+    client_id = fields.String()
+    client_secret = fields.String()
+    scope = fields.String(load_default="")
+
+    @validates_schema
+    def _complete(self, data, **kwargs):
+        needed = {"bearer": ("token",), "basic": ("username", "password"), "api_key": ("header", "value"),
+                  "oauth2_client_credentials": ("token_url", "client_id", "client_secret")}.get(data["type"], ())
+        missing = [name for name in needed if not data.get(name)]
+        if missing:
+            raise ValidationError(f"{data['type']} needs {', '.join(missing)}")
+
+
+class ErrorRuleSchema(Strict):
+    when = Expression(required=True)
+    error = fields.String(required=True, validate=validate.OneOf(ERROR_KINDS))
+    reason = Expression()
+
+
+class PaginateSchema(Strict):
+    items = Expression(required=True)              # the list in one page's answer
+    page_param = fields.String()                   # page numbers ...
+    size_param = fields.String()
+    size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=1000))
+    total = Expression()                           # ... until this many items are read
+    next = Expression()                            # ... or follow a next-page address
+    max_pages = fields.Integer(load_default=100, validate=validate.Range(min=1, max=10000))
+
+    @validates_schema
+    def _one_style(self, data, **kwargs):
+        if ("page_param" in data) == ("next" in data):
+            raise ValidationError("give either page_param (numbered pages) or next (an address of the next page)")
+
+
+class OperationSchema(Strict):
+    method = fields.String(load_default="GET", validate=validate.OneOf(("GET", "POST", "PUT", "PATCH", "DELETE")))
+    path = fields.String(required=True, validate=validate.Regexp(r"^/", error="must start with /"))
+    query = fields.Dict(keys=fields.String(), values=Expression(), load_default=dict)
+    body = Expression()
+    headers = fields.Dict(keys=fields.String(), values=Expression(), load_default=dict)
+    idempotent = fields.Boolean()
+    paginate = fields.Nested(PaginateSchema)
+    result = Expression(required=True)
+    timeout = fields.Nested(TimeoutSchema)
+
+
+class SpecSchema(Strict):
+    base_url = fields.Url(required=True, require_tld=False, schemes={"http", "https"})
+    auth = fields.Nested(AuthSchema, load_default=lambda: {"type": "none"})
+    timeout = fields.Nested(TimeoutSchema, load_default=dict)
+    retries = fields.Nested(RetriesSchema, load_default=dict)
+    circuit_breaker = fields.Nested(BreakerSchema, load_default=dict)
+    headers = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
+    errors = fields.List(fields.Nested(ErrorRuleSchema), load_default=list)
+    operations = fields.Dict(keys=fields.String(validate=validate.OneOf(sorted(OPERATIONS), error=(
+        "{input!r} is not an operation of the contract (see docs/bindings.md)"))),
+        values=fields.Nested(OperationSchema), required=True)
+
+
+def load_spec(path: str | os.PathLike, environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Read, fill ${NAME} from the environment and check a binding file."""
+    path = Path(path)
+    environ = dict(os.environ if environ is None else environ)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise SpecError(str(path), [f"cannot read it: {exc}"]) from None
+    missing: set[str] = set()
+    raw = _fill(raw, environ, missing)
+    problems = [f"${{{name}}}: set the environment variable {name}" for name in sorted(missing)]
+    try:
+        spec = SpecSchema().load(raw if isinstance(raw, dict) else {})
+    except ValidationError as exc:
+        problems += [f"{where}: {message}" for where, message in _flatten(exc.messages)]
+        spec = None
+    if problems:
+        raise SpecError(str(path), problems)
+    for name, operation in spec["operations"].items():
+        names = set(re.findall(r"\{([a-z_]+)\}", operation["path"]))
+        unknown = names - {p.name for p in OPERATIONS[name].params}
+        if unknown:
+            problems.append(f"operations.{name}.path: {', '.join(sorted(unknown))} is not a parameter of {name} "
+                            f"(it has {', '.join(p.name for p in OPERATIONS[name].params) or 'none'})")
+    if problems:
+        raise SpecError(str(path), problems)
+    return spec
+
+
+def _fill(value: Any, environ: dict[str, str], missing: set[str]) -> Any:
+    if isinstance(value, str):
+        def replace(match):
+            name = match.group(1)
+            if name not in environ:
+                missing.add(name)
+                return ""
+            return environ[name]
+        return _ENV.sub(replace, value)
+    if isinstance(value, dict):
+        return {k: _fill(v, environ, missing) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, environ, missing) for v in value]
+    return value
+
+
+def _flatten(messages: Any, where: str = "") -> list[tuple[str, str]]:
+    if isinstance(messages, dict):
+        out = []
+        for key, value in messages.items():
+            name = where if key == "_schema" else (f"{where}.{key}" if where else str(key))
+            out += _flatten(value, name)
+        return out
+    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        return [(where or "(file)", m) for m in messages]
+    if isinstance(messages, list):
+        return [pair for m in messages for pair in _flatten(m, where)]
+    return [(where or "(file)", str(messages))]
+
+
+__all__ = ["load_spec", "SpecError", "OPTIONS"]
