@@ -108,6 +108,112 @@ def payment_link_command(account_id: str) -> None:
 
 
 @main.group()
+def bindings() -> None:
+    """Billing bindings: what is installed, what one provides, does it keep the contract."""
+
+
+def _binding_factory(name: str, options: str | None):
+    """A function that makes the binding NAME with OPTIONS (JSON; default CABINET_BINDING_OPTIONS,
+    and for the demo billing a database of its own, so a check never changes the demo's data)."""
+    import json
+    import tempfile
+
+    from .billing import binding_registry, resolve_binding
+    from .web.runtime import binding_options
+
+    try:
+        binding_cls = resolve_binding(binding_registry(), name)
+    except LookupError as exc:
+        raise click.BadParameter(str(exc), param_hint="NAME") from None
+    raw = options if options is not None else os.environ.get("CABINET_BINDING_OPTIONS", "{}")
+    try:
+        values = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(f"not JSON: {exc.msg}", param_hint="--options") from None
+    from .billing.demo import DemoBilling
+    if issubclass(binding_cls, DemoBilling) and "database_url" not in values:
+        values["database_url"] = f"sqlite:///{tempfile.mkdtemp(prefix='cabinet-check-')}/billing.sqlite"
+    try:
+        checked = binding_options(binding_cls, dict(values))
+    except Exception as exc:                    # marshmallow's message names each bad option
+        raise click.BadParameter(f"not valid for {name}: {exc}", param_hint="--options") from None
+
+    def make():
+        return binding_cls(**checked)
+    return make
+
+
+@bindings.command("list")
+def bindings_list() -> None:
+    """The installed bindings and where each comes from."""
+    from .billing import binding_registry
+    from .billing.contract import OPERATIONS, capabilities_of
+
+    registry = binding_registry()
+    for name, binding_cls in registry.items():
+        provided = capabilities_of(binding_cls)
+        what = f"{len(provided)} of {len(OPERATIONS)} operations" if provided else "operations from its file"
+        click.echo(f"{name:12} {binding_cls.__module__}.{binding_cls.__qualname__}  ({what})")
+
+
+_SCENARIO_OPTIONS = [
+    click.option("--options", help="The binding's options as JSON (default: CABINET_BINDING_OPTIONS)."),
+    click.option("--subscriber-id", default="sub-1001", show_default=True,
+                 help="A test subscriber with accounts (two for the transfer test)."),
+    click.option("--dealer-id", default="dealer-2001", show_default=True, help="A test dealer."),
+]
+
+
+def _scenario_options(command):
+    for option in reversed(_SCENARIO_OPTIONS):
+        command = option(command)
+    return command
+
+
+@bindings.command("diagnose")
+@click.argument("name")
+@_scenario_options
+def bindings_diagnose(name: str, options: str | None, subscriber_id: str, dealer_id: str) -> None:
+    """What NAME provides (the capability matrix) and a live check of its health with latency."""
+    from .testing.binding_suite import Scenario
+    from .testing.check import diagnose
+
+    binding = _binding_factory(name, options)()
+    try:
+        matrix, probes = diagnose(binding, Scenario(subscriber_id, dealer_id))
+    finally:
+        binding.close()
+    click.echo(f"{name}: {sum(matrix.values())} of {len(matrix)} operations")
+    for operation, provided in matrix.items():
+        click.echo(f"  {'yes' if provided else ' - '}  {operation}")
+    click.echo("live check:")
+    for probe in probes:
+        click.echo(f"  {'ok  ' if probe.ok else 'FAIL'}  {probe.operation:15} {probe.milliseconds:8.1f} ms  {probe.detail}")
+    if not all(p.ok for p in probes):
+        sys.exit(1)
+
+
+@bindings.command("check")
+@click.argument("name")
+@_scenario_options
+def bindings_check(name: str, options: str | None, subscriber_id: str, dealer_id: str) -> None:
+    """Run the conformance kit against NAME (on test data: it makes payments, orders, blocks)."""
+    from .testing.binding_suite import Scenario
+    from .testing.check import run_suite
+
+    results = run_suite(_binding_factory(name, options), Scenario(subscriber_id, dealer_id))
+    click.echo("")
+    for result in results:
+        label = {"passed": "pass", "failed": "FAIL", "not applicable": "n/a "}[result.outcome]
+        line = f"{label}  {', '.join(result.operations):45} {result.test}"
+        click.echo(line + (f"\n      why: {result.reason}" if result.reason else ""))
+    failed = [r for r in results if r.outcome == "failed"]
+    click.echo(f"{len(results) - len(failed)} of {len(results)} checks passed or were not applicable; "
+               f"{len(failed)} failed")
+    sys.exit(1 if failed or not results else 0)
+
+
+@main.group()
 def directus() -> None:
     """Directus as the operator's designer: provisioning, the data model snapshot."""
 

@@ -39,3 +39,18 @@ class RecordingBilling(DemoBilling):
 
     def called_with(self, value) -> list[tuple[str, dict]]:
         return [(op, p) for op, p in self.calls if str(value) in map(str, p.values())]
+
+
+class BrokenBilling(DemoBilling):
+    """A billing that breaks the contract in three ways, for the conformance kit to name."""
+
+    def account(self, account_id):
+        if account_id not in ("108842", "108843", "108900"):
+            return super().account("108842")                     # an unknown id answered with another account
+        return super().account(account_id)
+
+    def register_payment(self, account_id, amount, payment_id):
+        return super().register_payment(account_id, amount, payment_id + str(time.monotonic_ns()))  # twice = twice
+
+    def tariffs(self, service_id):
+        return [offer for offer in super().tariffs(service_id) if not offer.current]   # no current tariff

@@ -1,0 +1,62 @@
+"""The billing simulator as its own Flask app: the demo billing's state and rules behind a REST API
+of its own shape (``openapi.yaml``), with fault injection for tests."""
+from __future__ import annotations
+
+import atexit
+import logging
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from flask import Flask, Response, jsonify, request
+
+from ..demo import DemoBilling
+from . import api, errors, faults
+
+OPENAPI_PATH = Path(__file__).with_name("openapi.yaml")
+log = logging.getLogger("engine.billing.simulator")
+
+
+@dataclass(frozen=True)
+class SimulatorState:
+    billing: DemoBilling
+    api_key: str
+    faults: faults.FaultRegistry
+
+    def __repr__(self) -> str:   # the key never reaches a log or a traceback
+        return "<SimulatorState>"
+
+
+def create_simulator_app(database_url: str, api_key: str, *, latency_ms: int = 0,
+                         today: date | None = None) -> Flask:
+    """The simulator on the demo billing's database (created and seeded on first use); ``today``
+    pins the billing's date, ``latency_ms`` delays every billing call."""
+    if not api_key:
+        raise ValueError("the billing simulator needs an API key")
+    app = Flask(__name__, static_folder=None)
+    billing = DemoBilling(database_url, latency_ms=latency_ms, today=today)
+    registry = faults.FaultRegistry()
+    app.extensions["simulator"] = SimulatorState(billing, api_key, registry)
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    app.register_blueprint(api.bp)
+    app.register_blueprint(faults.bp)
+    errors.register(app)
+
+    @app.get("/healthz")
+    def healthz():
+        return jsonify(status="ok")
+
+    @app.get("/openapi.yaml")
+    def openapi():
+        return Response(OPENAPI_PATH.read_bytes(), mimetype="application/yaml")
+
+    @app.after_request
+    def _log(response):
+        # method, path and status only: never headers (the API key) nor bodies
+        log.info("%s %s %s", request.method, request.path, response.status_code)
+        return response
+
+    app.wsgi_app = faults.FaultInjector(app.wsgi_app, registry)
+    atexit.register(billing.close)
+    return app

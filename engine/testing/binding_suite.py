@@ -1,0 +1,278 @@
+"""The conformance kit: does a billing binding keep the contract? Import it into your own pytest:
+
+```python
+import pytest
+from engine.testing.binding_suite import BindingSuite, Scenario
+
+class TestMyBilling(BindingSuite):
+    @pytest.fixture
+    def binding(self):
+        binding = MyBilling(url="http://127.0.0.1:9000", key="...")
+        yield binding
+        binding.close()
+
+    @pytest.fixture
+    def scenario(self):
+        # test data in your billing: a subscriber with accounts (two, for transfers), a dealer
+        return Scenario(subscriber_id="sub-1001", dealer_id="dealer-2001")
+```
+
+or run it as ``cabinet bindings check NAME``. Each test names the operations it needs
+(``@needs(...)``); for an operation the binding does not provide the test is reported as not
+applicable, never as passed. Tests that change data (payments, tariffs, blocks, orders, transfers)
+change the scenario's accounts: run the kit against test data, never against real subscribers.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from functools import wraps
+
+import pytest
+
+from ..billing.errors import BillingNotFound, BillingRejected
+from ..billing.records import (
+    Account, ActionResult, BlockTerms, BonusBalance, CatalogItem, DealerOrderStats, DealerSubscriber,
+    HistoryEntry, Order, PaymentReceipt, PromisedPaymentTerms, Requisites, Service, TariffOffer,
+)
+
+UNKNOWN = "no-such-id-0000"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    subscriber_id: str                  # has at least one account (two for the transfer test)
+    dealer_id: str | None = None        # for the dealer operations
+    unknown_id: str = UNKNOWN           # an id the billing does not have
+
+
+def needs(*operations: str):
+    """Mark a test with the operations it needs; without them it is not applicable."""
+    def mark(test):
+        @wraps(test)
+        def run(self, binding, scenario, *args, **kwargs):
+            missing = [op for op in operations if op not in binding.capabilities]
+            if missing:
+                pytest.skip(f"not applicable: the binding does not provide {', '.join(missing)}")
+            return test(self, binding, scenario, *args, **kwargs)
+        run.operations = operations
+        return run
+    return mark
+
+
+def _key() -> str:
+    return uuid.uuid4().hex
+
+
+def _not_found(binding, operation: str, params: dict) -> None:
+    try:
+        answer = binding.call(operation, params)
+    except BillingNotFound:
+        return
+    raise AssertionError(f"{operation}: an unknown id must raise BillingNotFound; it answered {answer!r:.120}")
+
+
+class BindingSuite:
+    """Subclass it in a test module and give the ``binding`` and ``scenario`` fixtures."""
+
+    # --- helpers ---------------------------------------------------------------------------------
+    @staticmethod
+    def accounts_of(binding, scenario) -> list[Account]:
+        accounts = list(binding.call("accounts", {"subscriber_id": scenario.subscriber_id}))
+        assert accounts, f"the scenario's subscriber {scenario.subscriber_id} has no accounts"
+        return accounts
+
+    def first_service(self, binding, scenario) -> Service:
+        for account in self.accounts_of(binding, scenario):
+            services = binding.call("services", {"account_id": account.id})
+            if services:
+                return services[0]
+        raise AssertionError("no account of the scenario's subscriber has a service")
+
+    # --- reading ---------------------------------------------------------------------------------
+    @needs("accounts")
+    def test_accounts_of_a_subscriber(self, binding, scenario):
+        accounts = self.accounts_of(binding, scenario)
+        assert all(isinstance(a, Account) for a in accounts)
+        assert len({a.id for a in accounts}) == len(accounts), "account ids must be unique"
+        for account in accounts:
+            assert isinstance(account.balance, Decimal) and len(account.currency) == 3
+
+    @needs("accounts", "account")
+    def test_one_account_and_an_unknown_one(self, binding, scenario):
+        for listed in self.accounts_of(binding, scenario):
+            account = binding.call("account", {"account_id": listed.id})
+            assert isinstance(account, Account) and account.id == listed.id, \
+                f"account({listed.id!r}) answered {getattr(account, 'id', account)!r}"
+            assert account.balance == listed.balance, f"account {listed.id}: the balance differs from accounts()"
+            if account.recommended_payment is not None:
+                assert account.recommended_payment.amount >= 0
+        _not_found(binding, "account", {"account_id": scenario.unknown_id})
+
+    @needs("accounts", "services", "service")
+    def test_services_belong_to_their_account(self, binding, scenario):
+        seen = 0
+        for account in self.accounts_of(binding, scenario):
+            for service in binding.call("services", {"account_id": account.id}):
+                assert isinstance(service, Service) and service.account_id == account.id
+                one = binding.call("service", {"service_id": service.id})
+                assert one.id == service.id and one.status == service.status
+                if service.suspension is not None:
+                    assert service.suspension.reason_code, "a suspension needs a reason code"
+                seen += 1
+        assert seen, "the scenario's accounts have no services"
+        _not_found(binding, "service", {"service_id": scenario.unknown_id})
+
+    @needs("accounts", "services", "tariffs")
+    def test_tariffs_name_the_current_one(self, binding, scenario):
+        service = self.first_service(binding, scenario)
+        offers = binding.call("tariffs", {"service_id": service.id})
+        assert offers and all(isinstance(o, TariffOffer) for o in offers)
+        assert sum(1 for o in offers if o.current) == 1, "exactly one offer is the current tariff"
+        assert all(o.change_fee >= 0 for o in offers)
+
+    @needs("accounts", "history")
+    def test_history_keeps_to_the_period_and_reads_every_page(self, binding, scenario):
+        account = self.accounts_of(binding, scenario)[0]
+        today = date.today()
+        year = binding.call("history", {"account_id": account.id, "date_from": today - timedelta(days=366),
+                                        "date_to": today})
+        month = binding.call("history", {"account_id": account.id, "date_from": today.replace(day=1),
+                                         "date_to": today})
+        assert all(isinstance(e, HistoryEntry) for e in year)
+        assert all(today.replace(day=1) <= e.at.date() <= today for e in month), "an entry outside the period"
+        assert {e.id for e in month} <= {e.id for e in year}, "a longer period must hold the shorter one"
+        assert len({e.id for e in year}) == len(year), "an entry twice (pages overlapping?)"
+
+    @needs("accounts", "block_terms")
+    def test_block_terms(self, binding, scenario):
+        terms = binding.call("block_terms", {"account_id": self.accounts_of(binding, scenario)[0].id})
+        assert isinstance(terms, BlockTerms) and 0 < terms.min_days <= terms.max_days and terms.fee_per_day >= 0
+
+    @needs("accounts", "promised_payment_terms")
+    def test_promised_payment_terms_explain_ineligibility(self, binding, scenario):
+        for account in self.accounts_of(binding, scenario):
+            terms = binding.call("promised_payment_terms", {"account_id": account.id})
+            assert isinstance(terms, PromisedPaymentTerms) and terms.repay_days > 0 and terms.interval_days > 0
+            if not terms.eligible:
+                assert terms.ineligible_reason, "say why a promised payment is not available"
+
+    @needs("catalog")
+    def test_catalog(self, binding, scenario):
+        items = binding.call("catalog", {})
+        assert items and all(isinstance(i, CatalogItem) and i.price >= 0 for i in items)
+
+    @needs("accounts", "requisites")
+    def test_requisites(self, binding, scenario):
+        account = self.accounts_of(binding, scenario)[0]
+        requisites = binding.call("requisites", {"account_id": account.id})
+        assert isinstance(requisites, Requisites) and requisites.account_id == account.id
+
+    @needs("accounts", "bonuses")
+    def test_bonuses(self, binding, scenario):
+        account = self.accounts_of(binding, scenario)[0]
+        bonuses = binding.call("bonuses", {"account_id": account.id})
+        assert isinstance(bonuses, BonusBalance) and bonuses.points >= 0
+
+    @needs("dealer_subscribers", "dealer_orders")
+    def test_a_dealers_subscribers_and_orders(self, binding, scenario):
+        assert scenario.dealer_id, "give the scenario a dealer_id"
+        subscribers = binding.call("dealer_subscribers", {"dealer_id": scenario.dealer_id})
+        assert all(isinstance(s, DealerSubscriber) for s in subscribers)
+        stats = binding.call("dealer_orders", {"dealer_id": scenario.dealer_id})
+        assert isinstance(stats, DealerOrderStats) and stats.processed + stats.in_progress <= stats.total
+
+    # --- changing ----------------------------------------------------------------------------------
+    @needs("accounts", "account", "register_payment")
+    def test_a_payment_registered_twice_credits_once(self, binding, scenario):
+        account = self.accounts_of(binding, scenario)[0]
+        before = binding.call("account", {"account_id": account.id}).balance
+        payment = {"account_id": account.id, "amount": Decimal("123.45"), "payment_id": f"conformance-{_key()}"}
+        first = binding.call("register_payment", payment)
+        second = binding.call("register_payment", payment)
+        assert isinstance(first, PaymentReceipt), f"register_payment returned {type(first).__name__}"
+        assert first.billing_reference == second.billing_reference, "register_payment: the same payment twice " \
+            f"gave two references ({first.billing_reference!r}, {second.billing_reference!r})"
+        after = binding.call("account", {"account_id": account.id}).balance
+        assert after == before + Decimal("123.45"), f"register_payment: one payment of 123.45 registered twice " \
+            f"changed the balance by {after - before}"
+
+    @needs("accounts", "services", "tariffs", "change_tariff")
+    def test_a_tariff_change_is_done_once_per_request(self, binding, scenario):
+        for account in self.accounts_of(binding, scenario):
+            for service in binding.call("services", {"account_id": account.id}):
+                if not service.tariff_change_allowed:
+                    continue
+                others = [o for o in binding.call("tariffs", {"service_id": service.id}) if not o.current]
+                if not others:
+                    continue
+                change = {"service_id": service.id, "tariff_id": others[0].tariff.id, "request_id": _key()}
+                first, second = binding.call("change_tariff", change), binding.call("change_tariff", change)
+                assert isinstance(first, ActionResult) and first == second, \
+                    f"change_tariff: the same request twice answered {first!r} and {second!r}"
+                return
+        raise AssertionError("no service of the scenario allows a tariff change to another tariff")
+
+    @needs("accounts", "block_terms", "block_services", "unblock_services")
+    def test_block_and_unblock_once_per_request(self, binding, scenario):
+        for account in self.accounts_of(binding, scenario):
+            terms = binding.call("block_terms", {"account_id": account.id})
+            if terms.blocked:
+                continue
+            block = {"account_id": account.id, "days": terms.min_days, "request_id": _key()}
+            try:
+                first = binding.call("block_services", block)
+            except BillingRejected:
+                continue                                   # this account may not be blocked now: try another
+            assert first == binding.call("block_services", block)
+            assert binding.call("block_terms", {"account_id": account.id}).blocked
+            unblock = {"account_id": account.id, "request_id": _key()}
+            assert binding.call("unblock_services", unblock) == binding.call("unblock_services", unblock)
+            assert not binding.call("block_terms", {"account_id": account.id}).blocked
+            return
+        raise AssertionError("no account of the scenario could be blocked")
+
+    @needs("accounts", "catalog", "order", "orders", "cancel_order")
+    def test_an_order_is_placed_once_and_cancelled(self, binding, scenario):
+        account = self.accounts_of(binding, scenario)[0]
+        item = binding.call("catalog", {})[0]
+        request = {"account_id": account.id, "item_id": item.id, "request_id": _key()}
+        order = binding.call("order", request)
+        assert isinstance(order, Order) and order == binding.call("order", request), \
+            "order: the same request twice placed two orders"
+        assert [o.id for o in binding.call("orders", {"account_id": account.id})].count(order.id) == 1, \
+            "orders: the new order is not listed once"
+        cancelled = binding.call("cancel_order", {"account_id": account.id, "order_id": order.id, "request_id": _key()})
+        assert cancelled.status.value == "cancelled"
+        _not_found(binding, "cancel_order", {"account_id": account.id, "order_id": scenario.unknown_id,
+                                             "request_id": _key()})
+
+    @needs("accounts", "account", "transfer")
+    def test_a_transfer_moves_money_once(self, binding, scenario):
+        accounts = self.accounts_of(binding, scenario)
+        assert len(accounts) >= 2, "the transfer test needs a subscriber with two accounts"
+        source, target = accounts[0], accounts[1]
+        before = [binding.call("account", {"account_id": a.id}).balance for a in (source, target)]
+        transfer = {"from_account_id": source.id, "to_account_id": target.id, "amount": Decimal("10.00"),
+                    "request_id": _key()}
+        try:
+            first = binding.call("transfer", transfer)
+        except BillingRejected as exc:       # e.g. not enough money: a refusal with a reason is the contract too
+            assert exc.reason
+            return
+        assert first == binding.call("transfer", transfer), "transfer: the same request twice answered differently"
+        after = [binding.call("account", {"account_id": a.id}).balance for a in (source, target)]
+        assert after == [before[0] - Decimal("10.00"), before[1] + Decimal("10.00")], \
+            f"transfer of 10.00 (sent twice with one key) moved {before[0] - after[0]} out and {after[1] - before[1]} in"
+
+    @needs("accounts", "requisites", "update_requisites")
+    def test_requisites_are_updated(self, binding, scenario):
+        account = self.accounts_of(binding, scenario)[0]
+        current = binding.call("requisites", {"account_id": account.id})
+        change = {"account_id": account.id, "payer_name": current.payer_name, "email": "conformance@example.org",
+                  "phone": current.phone, "postal_address": current.postal_address, "request_id": _key()}
+        updated = binding.call("update_requisites", change)
+        assert isinstance(updated, Requisites) and updated.email == "conformance@example.org"
+        assert binding.call("requisites", {"account_id": account.id}).email == "conformance@example.org"
