@@ -102,3 +102,14 @@ def test_odd_answers_from_a_billing_degrade_instead_of_failing(make_app):
     binding.account = odd_account
     response = client.get("/")
     assert response.status_code == 200 and "9999" in page_text(response)
+
+
+def test_bindings_health_reports_each_operation(make_app):
+    app, client, binding = _signed_in(make_app)
+    client.get("/")
+    binding.failing.add("services")
+    client.get("/")
+    report = client.get("/healthz/bindings").get_json()
+    assert report["binding"] == RECORDING and report["state"] == "degraded"
+    assert report["operations"]["services"]["error_rate"] == 0.5
+    assert report["operations"]["account"]["error_rate"] == 0.0 and report["operations"]["account"]["latency_ms"] >= 0

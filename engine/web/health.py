@@ -20,3 +20,15 @@ def healthz():
         "schema_update_refused": rt.last_error is not None,
     }
     return jsonify(body)
+
+
+@blueprint.route("/healthz/bindings")
+def bindings_health():
+    """How the billing binding is doing: state (ok, degraded, down, unknown), error rate and median
+    latency over the last minutes, per operation; and its circuit breaker, when it has one."""
+    rt = runtime()
+    report = {"binding": rt.settings.binding, **rt.call_stats.report()}
+    breaker = getattr(rt.binding, "breaker", None)
+    if breaker is not None:
+        report["circuit"] = breaker.state
+    return jsonify(report)
