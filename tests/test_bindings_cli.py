@@ -40,3 +40,11 @@ def test_check_names_each_failing_operation_and_why(tmp_path):
     assert "exactly one offer is the current tariff" in failed["test_tariffs_name_the_current_one"]
     assert "the same payment twice gave two references" in failed["test_a_payment_registered_twice_credits_once"]
     assert "3 failed" in result.output
+
+
+def test_the_bindings_guide_lists_every_operation_of_the_contract():
+    from engine.billing.contract import OPERATIONS
+    from tests.conftest import ROOT
+    guide = (ROOT / "docs" / "bindings.md").read_text(encoding="utf-8")
+    missing = [name for name in OPERATIONS if f"| `{name}` |" not in guide]
+    assert not missing, f"docs/bindings.md does not describe: {', '.join(missing)}"

@@ -1,0 +1,119 @@
+"""engine.http (timeouts, retries of idempotent calls only, the circuit breaker, authentication)
+and engine.billing.typed (answers checked into records)."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import date
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from engine.billing.records import Account, Service, ServiceStatus
+from engine.billing.typed import WrongData, build
+from engine.http import ApiKeyAuth, BasicAuth, CircuitBreaker, CircuitOpen, HttpClient, HttpUnavailable
+
+
+class _Server(BaseHTTPRequestHandler):
+    script: list = []            # answers in order: (status, body) or ("sleep", seconds)
+    seen: list = []
+
+    def _answer(self):
+        self.seen.append((self.command, self.path, dict(self.headers)))
+        status, body = self.script.pop(0) if self.script else (200, {"ok": True})
+        if status == "sleep":
+            time.sleep(body)
+            status, body = 200, {"late": True}
+        payload = json.dumps(body).encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+        except BrokenPipeError:
+            pass
+
+    do_GET = do_POST = _answer     # noqa: N815
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Server)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    _Server.script, _Server.seen = [], []
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def test_gets_are_retried_with_backoff_and_changes_never(server):
+    client = HttpClient(server, timeout=(1, 1), retries=2, backoff=0.01)
+    _Server.script = [(503, {}), (502, {}), (200, {"fine": True})]
+    assert client.send("GET", "/x").json() == {"fine": True} and len(_Server.seen) == 3
+    _Server.script, _Server.seen[:] = [(503, {})], []
+    with pytest.raises(HttpUnavailable, match="answered HTTP 503"):
+        client.send("POST", "/pay", json={"a": 1})
+    assert len(_Server.seen) == 1                                      # a payment is never sent twice
+
+
+def test_a_slow_answer_is_cut_at_the_timeout(server):
+    client = HttpClient(server, timeout=(1, 0.3))
+    _Server.script = [("sleep", 2)]
+    started = time.monotonic()
+    with pytest.raises(HttpUnavailable, match="did not answer in 0.3 s"):
+        client.send("GET", "/slow")
+    assert time.monotonic() - started < 1.0
+
+
+def test_the_breaker_opens_after_failures_and_closes_after_a_good_trial(server):
+    clock = [0.0]
+    breaker = CircuitBreaker(failures=2, reset_seconds=10, clock=lambda: clock[0])
+    client = HttpClient(server, timeout=(1, 1), breaker=breaker)
+    _Server.script = [(500, {}), (500, {})]
+    for _ in range(2):
+        with pytest.raises(HttpUnavailable):
+            client.send("GET", "/x")
+    assert breaker.state == "open"
+    calls = len(_Server.seen)
+    with pytest.raises(CircuitOpen):
+        client.send("GET", "/x")
+    assert len(_Server.seen) == calls                                  # not even tried
+    clock[0] = 11
+    assert breaker.state == "half_open"
+    _Server.script = [(500, {})]
+    with pytest.raises(HttpUnavailable):
+        client.send("GET", "/x")                                       # the trial fails: open again
+    assert breaker.state == "open"
+    clock[0] = 22
+    assert client.send("GET", "/x").status_code == 200 and breaker.state == "closed"
+
+
+def test_refused_connections_are_unavailable_and_credentials_go_in_headers(server):
+    with pytest.raises(HttpUnavailable, match="cannot be reached"):
+        HttpClient("http://127.0.0.1:9", timeout=(0.5, 0.5)).send("GET", "/x")
+    HttpClient(server, auth=ApiKeyAuth("X-Api-Key", "k-123")).send("GET", "/a")
+    HttpClient(server, auth=BasicAuth("u", "p")).send("GET", "/b")
+    assert _Server.seen[0][2]["X-Api-Key"] == "k-123"
+    assert _Server.seen[1][2]["Authorization"] == "Basic dTpw"
+    assert "k-123" not in repr(HttpClient(server, auth=ApiKeyAuth("X-Api-Key", "k-123")))
+
+
+def test_answers_are_checked_into_records():
+    account = build(Account, {"id": "1", "number": "1", "holder": "A", "currency": "RUB", "balance": "-412.50",
+                              "status": "active", "recommended_payment": {"amount": 3146.1, "due_date": "2026-11-27"}})
+    assert account.balance == Decimal("-412.50") and account.recommended_payment.due_date == date(2026, 11, 27)
+    assert account.recommended_payment.amount == Decimal("3146.1")              # via str: no binary noise
+    service = {"id": "s", "account_id": "1", "name": "Интернет", "kind": "internet", "status": "suspended",
+               "tariff": {"id": "t", "name": "T", "fee": "abc"}}
+    with pytest.raises(WrongData, match=r"services\[0\].tariff.fee: expected an amount, got 'abc'"):
+        build(list[Service], [service], "services")
+    with pytest.raises(WrongData, match="'paused' is not one of"):
+        build(Service, {**service, "status": "paused", "tariff": {"id": "t", "name": "T", "fee": 1}})
+    with pytest.raises(WrongData, match="account_id: is missing"):
+        build(Service, {k: v for k, v in service.items() if k != "account_id"})
+    ok = build(Service, {**service, "tariff": {"id": "t", "name": "T", "fee": 650}})
+    assert ok.status is ServiceStatus.SUSPENDED and ok.planned_changes == ()
