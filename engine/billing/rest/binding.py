@@ -82,7 +82,9 @@ class RestBinding(BillingBinding):
         else:
             answer = self._answer(operation, spec["method"], path, query, call)
         try:
-            mapped = spec["result"].search(answer, options=OPTIONS)
+            mapped = answer
+            for step in spec["result"]:
+                mapped = step.search(mapped, options=OPTIONS)
         except Exception as exc:            # a JMESPath type error on an answer of the wrong shape
             raise BillingUnavailable(f"{operation}: the billing's answer does not fit the binding: {exc}") from None
         try:
@@ -151,16 +153,11 @@ class RestBinding(BillingBinding):
                 matched = False
             if not matched:
                 continue
-            reason = ""
-            if rule.get("reason") is not None:
-                try:
-                    reason = str(rule["reason"].search(answer, options=OPTIONS) or "")
-                except Exception:               # noqa: BLE001
-                    reason = ""
+            reason, code = _text(rule.get("reason"), answer), _text(rule.get("code"), answer)
             if rule["error"] == "not_found":
                 return BillingNotFound(f"{operation}: {reason or 'not found'}")
             if rule["error"] == "rejected":
-                return BillingRejected(reason or "The billing refused the request.")
+                return BillingRejected(reason or "The billing refused the request.", code or "rejected")
             return BillingUnavailable(f"{operation}: {reason or f'HTTP {status}'}")
         return BillingUnavailable(f"{operation}: the billing answered HTTP {status}")
 
@@ -176,6 +173,16 @@ def _auth(spec: Mapping[str, Any]):
     if kind == "oauth2_client_credentials":
         return OAuth2ClientCredentials(spec["token_url"], spec["client_id"], spec["client_secret"], spec["scope"])
     return None
+
+
+def _text(expression, answer: Any) -> str:
+    """A rule's reason or code: text, or "" when the answer does not have it."""
+    if expression is None:
+        return ""
+    try:
+        return str(expression.search(answer, options=OPTIONS) or "")
+    except Exception:                           # noqa: BLE001 — an answer of another shape
+        return ""
 
 
 def _search(expression, data: Any) -> Any:

@@ -1,7 +1,7 @@
 """JMESPath functions a binding file may use besides JMESPath's own, for what billings do to money
 and ids: ``kopecks(n)`` (minor units to an amount), ``to_kopecks(amount)`` (an amount to minor
 units), ``decimal(x)`` (a number or numeric text to an exact amount), ``str(x)`` (any scalar as
-text, for ids given as numbers)."""
+text, for ids given as numbers), ``lookup(code, `{...}`)`` (the billing's codes to the contract's)."""
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
@@ -39,6 +39,12 @@ class BindingFunctions(MoneyFunctions):
     @functions.signature({"types": ["number", "string", "boolean", "null"]})
     def _func_str(self, value):
         return None if value is None else str(value)
+
+    @functions.signature({"types": ["string", "null"]}, {"types": ["object"]})
+    def _func_lookup(self, key, mapping):
+        """A code of the billing to the contract's: lookup(state, `{"OPEN": "active"}`); an
+        unknown code stays as it is (and the record check then names it)."""
+        return None if key is None else mapping.get(key, key)
 
 
 OPTIONS = jmespath.Options(custom_functions=BindingFunctions())

@@ -58,6 +58,17 @@ class Expression(fields.Field):
             raise ValidationError(f"invalid JMESPath expression {value!r}: {exc}") from None
 
 
+class Steps(fields.Field):
+    """One JMESPath expression, or a list applied one after another (so a mapping written once for
+    list items, as a YAML anchor, serves a single item too: [\"[@]\", *items, \"[0]\"])."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        steps = value if isinstance(value, list) else [value]
+        if not steps:
+            raise ValidationError("give a JMESPath expression or a list of them")
+        return [Expression().deserialize(step) for step in steps]
+
+
 class Strict(Schema):
     class Meta:
         unknown = RAISE
@@ -103,6 +114,7 @@ class ErrorRuleSchema(Strict):
     when = Expression(required=True)
     error = fields.String(required=True, validate=validate.OneOf(ERROR_KINDS))
     reason = Expression()
+    code = Expression()                            # rejected: a stable code for schema rules
 
 
 class PaginateSchema(Strict):
@@ -128,7 +140,7 @@ class OperationSchema(Strict):
     headers = fields.Dict(keys=fields.String(), values=Expression(), load_default=dict)
     idempotent = fields.Boolean()
     paginate = fields.Nested(PaginateSchema)
-    result = Expression(required=True)
+    result = Steps(required=True)
     timeout = fields.Nested(TimeoutSchema)
 
 

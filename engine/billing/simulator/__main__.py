@@ -17,9 +17,10 @@ API_KEY_VARIABLE = "SIMULATOR_API_KEY"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m engine.billing.simulator",
-                                     description="A REST billing simulator on the demo billing's data and rules. "
-                                                 f"The API key is read from {API_KEY_VARIABLE}.")
+    parser = argparse.ArgumentParser(
+        prog="python -m engine.billing.simulator",
+        description=f"A REST billing simulator on the demo billing's data and rules. "
+                    f"The API key is read from {API_KEY_VARIABLE}.")
     parser.add_argument("--port", type=int, default=8091)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--database", required=True,

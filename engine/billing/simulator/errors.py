@@ -20,8 +20,9 @@ from ..errors import BillingNotFound, BillingRejected, BillingUnavailable
 log = logging.getLogger(__name__)
 
 # refusals about the request itself (422); every other refusal is about the state (409)
-UNACCEPTABLE = frozenset({"invalid_amount", "block_days_out_of_range", "invalid_period", "payer_name_required",
-                          "invalid_email", "invalid_phone", "same_account", "tariff_not_offered"})
+UNACCEPTABLE = frozenset({"invalid_amount", "block_days_out_of_range", "invalid_period",
+                          "payer_name_required", "invalid_email", "invalid_phone", "same_account",
+                          "tariff_not_offered"})
 
 # what a BillingNotFound names, by the start of its text
 _NOT_FOUND = (("no account", "CONTRACT_NOT_FOUND"), ("no service", "PRODUCT_NOT_FOUND"),
@@ -66,7 +67,8 @@ def register(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     def _database(exc: OperationalError):
         log.warning("database error on %s %s: %s", request.method, request.path, exc.orig)
-        return fault_response(503, "BILLING_UNAVAILABLE", "the billing's database is unavailable, retry later")
+        return fault_response(503, "BILLING_UNAVAILABLE",
+                              "the billing's database is unavailable, retry later")
 
     @app.errorhandler(ValidationError)
     def _invalid(exc: ValidationError):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import re
 import threading
 import time
@@ -38,6 +39,7 @@ from .wire import swap_types
 FAULTS_PATH = "/__faults"
 MODES = ("slow", "status500", "malformed_json", "wrong_types", "hang", "close_connection")
 MAX_SECONDS = 300.0
+log = logging.getLogger("engine.billing.simulator")
 
 
 class DropConnection(Exception):
@@ -69,7 +71,8 @@ class FaultRegistry:
 
     def add(self, match: str, mode: str, seconds: float, times: int | None, execute: bool) -> InjectedFault:
         with self._lock:
-            fault = InjectedFault(f"fault-{next(self._ids)}", re.compile(match), mode, seconds, times, execute)
+            fault = InjectedFault(f"fault-{next(self._ids)}", re.compile(match), mode, seconds, times,
+                                  execute)
             self._faults.append(fault)
             return fault
 
@@ -106,9 +109,11 @@ class FaultInjector:
         path = environ.get("PATH_INFO", "")
         if path == FAULTS_PATH:
             return self.app(environ, start_response)
-        fault = self.registry.take(f"{environ.get('REQUEST_METHOD', 'GET')} {path}")
+        target = f"{environ.get('REQUEST_METHOD', 'GET')} {path}"
+        fault = self.registry.take(target)
         if fault is None:
             return self.app(environ, start_response)
+        log.info("%s %s applies to %s", fault.id, fault.mode, target)
         if fault.mode == "slow":
             time.sleep(fault.seconds)
             return self.app(environ, start_response)

@@ -20,9 +20,10 @@ from ..records import (
 
 # --- code lists (contract value -> simulator code) ---------------------------------------------------
 CONTRACT_STATES = {"active": "OPEN", "suspended": "LOCKED", "closed": "TERMINATED"}
-PRODUCT_STATES = {"active": "ON", "blocked": "PAUSED", "suspended": "LOCKED", "pending": "WAITING",
+PRODUCT_STATES = {"active": "IN_SERVICE", "blocked": "PAUSED", "suspended": "LOCKED", "pending": "WAITING",
                   "closed": "TERMINATED"}
-SCHEDULED_ACTIONS = {"tariff_change": "PLAN_CHANGE", "block": "PAUSE", "unblock": "RESUME", "close": "TERMINATE"}
+SCHEDULED_ACTIONS = {"tariff_change": "PLAN_CHANGE", "block": "PAUSE", "unblock": "RESUME",
+                     "close": "TERMINATE"}
 CHARGE_PERIODS = {"day": "DAILY", "week": "WEEKLY", "month": "MONTHLY", "year": "YEARLY"}
 LEDGER_TYPES = {"charge": "CHG", "payment": "PAY", "refund": "RFD", "transfer": "TRF", "bonus": "BNS"}
 OFFER_GROUPS = {"service": "SERVICE", "equipment": "DEVICE"}
@@ -90,7 +91,7 @@ def _lock(suspension: Suspension | None) -> dict[str, Any] | None:
 
 
 def _scheduled(change: PlannedChange) -> dict[str, Any]:
-    return {"action": code(SCHEDULED_ACTIONS, change.kind), "on": day(change.effective_date),
+    return {"action": code(SCHEDULED_ACTIONS, change.kind), "startsOn": day(change.effective_date),
             "plan": None if change.tariff is None else plan(change.tariff), "note": change.description}
 
 
@@ -199,7 +200,7 @@ def payer(requisites: Requisites) -> dict[str, Any]:
         "fullName": requisites.payer_name,
         "contacts": {"email": requisites.email, "phone": requisites.phone},
         "mailingAddress": requisites.postal_address,
-        "taxId": requisites.inn,
+        "taxId": requisites.inn or "",   # the demo billing leaves it None on payers it has just created
     }
 
 

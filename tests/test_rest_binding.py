@@ -1,0 +1,139 @@
+"""The declarative REST binding on the reference REST billing (the simulator as its own process):
+the whole conformance kit, the demo cabinet served on it unchanged, and faults — slow answers,
+500s, malformed JSON, wrong types, refused and hung connections — as typed errors within the
+timeout, with the circuit breaker opening and closing."""
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+import requests
+
+from engine.billing.errors import BillingUnavailable
+from engine.billing.rest import RestBinding, SpecError
+from engine.testing.binding_suite import BindingSuite, Scenario
+from tests.conftest import ROOT, page_text, sign_in
+from tests.support.simulator import simulator_process
+
+SPEC = ROOT / "bindings" / "reference.yaml"
+KEY = f"sim-{uuid.uuid4().hex}"
+
+
+@pytest.fixture(scope="module")
+def simulator(tmp_path_factory):
+    with simulator_process(tmp_path_factory.mktemp("simulator"), KEY) as base:
+        yield base
+
+
+@pytest.fixture
+def faults(simulator):
+    def inject(match: str, mode: str, seconds: float = 1.0, times: int | None = None):
+        requests.post(f"{simulator}/__faults", json={"match": match, "mode": mode, "seconds": seconds,
+                                                     "times": times}, headers={"X-Api-Key": KEY}, timeout=5)
+    yield inject
+    requests.delete(f"{simulator}/__faults", headers={"X-Api-Key": KEY}, timeout=5)
+
+
+def environ(base: str) -> dict[str, str]:
+    return {"BILLING_URL": base, "BILLING_API_KEY": KEY}
+
+
+class TestReferenceRestBinding(BindingSuite):
+    @pytest.fixture
+    def binding(self, simulator):
+        binding = RestBinding(str(SPEC), environ(simulator))
+        yield binding
+        binding.close()
+
+    @pytest.fixture
+    def scenario(self):
+        return Scenario(subscriber_id="sub-1001", dealer_id="dealer-2001")
+
+
+def test_the_demo_cabinet_runs_on_the_reference_billing_unchanged(simulator, make_app, monkeypatch):
+    monkeypatch.setenv("BILLING_URL", simulator)
+    monkeypatch.setenv("BILLING_API_KEY", KEY)
+    app = make_app(binding="rest", binding_options={"spec": str(SPEC)}, demo_users=True)
+    client = app.test_client()
+    sign_in(client)
+    home = page_text(client.get("/"))
+    assert "3\u00a0146,10\u00a0₽" in home and "Домашний интернет" in home          # kopecks became roubles
+    assert "Информация временно недоступна" not in home
+    history = page_text(client.get("/history?date_from=2020-01-01&date_to=2030-12-31"))
+    assert "Информация временно недоступна" not in history
+    assert client.get("/services/108900-internet").status_code == 404          # demo3's: the engine's check
+
+
+def test_faults_become_typed_errors_within_the_timeout(simulator, faults):
+    binding = RestBinding(str(SPEC), environ(simulator))
+    try:
+        for mode in ("status500", "malformed_json", "wrong_types", "close_connection"):
+            faults("^GET /api/v2/contracts/108842$", mode, times=None)
+            with pytest.raises(BillingUnavailable):
+                binding.call("account", {"account_id": "108842"})
+            requests.delete(f"{simulator}/__faults", headers={"X-Api-Key": KEY}, timeout=5)
+            binding.breaker.succeeded()                                         # a fresh start for each mode
+        for mode in ("slow", "hang"):
+            faults("^GET /api/v2/contracts/108842$", mode, seconds=10)
+            started = time.monotonic()
+            with pytest.raises(BillingUnavailable, match="did not answer"):
+                binding.call("account", {"account_id": "108842"})
+            # read timeout 4 s, one retry with a 0.1 s pause: never the 10 s of the fault
+            assert time.monotonic() - started < 9.0
+            requests.delete(f"{simulator}/__faults", headers={"X-Api-Key": KEY}, timeout=5)
+            binding.breaker.succeeded()
+        assert binding.call("account", {"account_id": "108842"}).number == "108842"
+    finally:
+        binding.close()
+    refused = RestBinding(str(SPEC), {"BILLING_URL": "http://127.0.0.1:9", "BILLING_API_KEY": KEY})
+    with pytest.raises(BillingUnavailable, match="cannot be reached"):
+        refused.call("catalog", {})
+
+
+def test_the_circuit_opens_after_failures_and_closes_when_the_billing_answers(simulator, faults):
+    binding = RestBinding(str(SPEC), environ(simulator))
+    binding.breaker.reset_seconds = 0.5
+    faults("GET /api/v2/offers", "status500")
+    for _ in range(3):                                    # 2 attempts each: 6 failures, the threshold is 5
+        with pytest.raises(BillingUnavailable):
+            binding.call("catalog", {})
+    assert binding.breaker.state == "open"
+    started = time.monotonic()
+    with pytest.raises(BillingUnavailable, match="circuit is open"):
+        binding.call("catalog", {})
+    assert time.monotonic() - started < 0.1                # no waiting on a billing that is down
+    requests.delete(f"{simulator}/__faults", headers={"X-Api-Key": KEY}, timeout=5)
+    time.sleep(0.6)
+    assert binding.call("catalog", {}) and binding.breaker.state == "closed"
+    binding.close()
+
+
+def test_a_bad_binding_file_lists_every_problem(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("base_url: ${NOWHERE}\noperations:\n  acount: {path: /a, result: x}\n"
+                   "  account: {path: '/contracts/{acount_id}', result: '[unclosed'}\n", encoding="utf-8")
+    with pytest.raises(SpecError) as caught:
+        RestBinding(str(bad), {})
+    text = str(caught.value)
+    assert "${NOWHERE}: set the environment variable NOWHERE" in text
+    assert "'acount' is not an operation of the contract" in text
+    assert "invalid JMESPath expression '[unclosed'" in text
+
+
+def test_a_hung_billing_degrades_the_page_in_time_and_never_errors(simulator, faults, make_app, monkeypatch):
+    monkeypatch.setenv("BILLING_URL", simulator)
+    monkeypatch.setenv("BILLING_API_KEY", KEY)
+    app = make_app(binding="rest", binding_options={"spec": str(SPEC)}, demo_users=True, billing_timeout=1.5)
+    client = app.test_client()
+    sign_in(client)
+    client.get("/")                                                      # the account list is cached now
+    faults("/products$", "hang", seconds=8)
+    started = time.monotonic()
+    response = client.get("/")
+    elapsed = time.monotonic() - started
+    assert response.status_code == 200 and elapsed < 4.0, f"the page took {elapsed:.1f} s"
+    text = page_text(response)
+    assert "Информация временно недоступна" in text and "3\u00a0146,10\u00a0₽" in text   # only services degrade
+    report = client.get("/healthz/bindings").get_json()
+    assert report["operations"]["services"]["error_rate"] > 0 and report["circuit"] in ("closed", "open")
