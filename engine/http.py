@@ -151,8 +151,11 @@ class OAuth2ClientCredentials(Auth):
 class HttpClient:
     def __init__(self, base_url: str = "", timeout: tuple[float, float] = DEFAULT_TIMEOUT, retries: int = 0,
                  backoff: float = 0.2, breaker: CircuitBreaker | None = None, auth: Auth | None = None,
-                 headers: Mapping[str, str] | None = None):
+                 headers: Mapping[str, str] | None = None, server_errors_unavailable: bool = True):
         self.base_url = base_url.rstrip("/")
+        #: a 5xx answer is HttpUnavailable (the default), or handed back for the caller to read
+        #: (a service whose 5xx bodies say something a person should see)
+        self.server_errors_unavailable = server_errors_unavailable
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
@@ -165,8 +168,9 @@ class HttpClient:
         return f"<HttpClient {self.base_url}>"
 
     def send(self, method: str, url: str, *, params: Mapping[str, Any] | None = None, json: Any = None,
-             data: Any = None, headers: Mapping[str, str] | None = None, timeout: tuple[float, float] | None = None,
-             idempotent: bool | None = None, authenticate: bool = True) -> requests.Response:
+             data: Any = None, files: Any = None, headers: Mapping[str, str] | None = None,
+             timeout: tuple[float, float] | None = None, idempotent: bool | None = None,
+             authenticate: bool = True) -> requests.Response:
         """One call (a path is joined to the base URL). Unavailable answers of idempotent calls
         (GET, HEAD by default) are retried with backoff, within the call's timeout."""
         idempotent = method.upper() in ("GET", "HEAD", "OPTIONS") if idempotent is None else idempotent
@@ -180,7 +184,7 @@ class HttpClient:
                 raise CircuitOpen(f"{_where(target)}: not called, the circuit is open after repeated failures")
             try:
                 all_headers = {**(self.auth.headers(self) if self.auth and authenticate else {}), **(headers or {})}
-                response = self.session.request(method, target, params=params, json=json, data=data,
+                response = self.session.request(method, target, params=params, json=json, data=data, files=files,
                                                 headers=all_headers, timeout=timeout, allow_redirects=False)
             except requests.Timeout:
                 problem = f"{method} {_where(target)} did not answer in {timeout[1]:g} s"
@@ -189,7 +193,7 @@ class HttpClient:
             except requests.RequestException as exc:
                 problem = f"{method} {_where(target)} failed ({type(exc).__name__})"
             else:
-                if response.status_code < 500:
+                if response.status_code < 500 or not self.server_errors_unavailable:
                     if self.breaker is not None:
                         self.breaker.succeeded()
                     return response

@@ -172,7 +172,7 @@ def test_a_draft_screen_is_seen_in_the_preview_only(engine, admin, designer):
     assert anonymous.status_code == 403 and anonymous.url.startswith(designer.directus.url + "/cabinet-engine/preview/")
     to_directus = requests.get(f"{designer.engine_url}/preview/cabinet_screens/winter_promo", timeout=10,
                                allow_redirects=False).headers["Location"]
-    back = requests.get(to_directus, headers={"Authorization": admin.http.headers["Authorization"]}, timeout=10,
+    back = requests.get(to_directus, headers={"Authorization": admin.http.session.headers["Authorization"]}, timeout=10,
                         allow_redirects=False).headers["Location"]
     assert back.startswith(f"{designer.engine_url}/preview/cabinet_screens/winter_promo?token=v1.")
     assert "Скидка" in html_text(requests.get(back, timeout=10).text)

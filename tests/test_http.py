@@ -117,3 +117,33 @@ def test_answers_are_checked_into_records():
         build(Service, {k: v for k, v in service.items() if k != "account_id"})
     ok = build(Service, {**service, "tariff": {"id": "t", "name": "T", "fee": 650}})
     assert ok.status is ServiceStatus.SUSPENDED and ok.planned_changes == ()
+
+
+def test_oauth2_client_credentials_fetch_a_token_once_and_send_it(server):
+    from engine.http import OAuth2ClientCredentials
+    _Server.script = [(200, {"access_token": "tok-1", "expires_in": 3600}), (200, {"a": 1}), (200, {"b": 2})]
+    client = HttpClient(server, auth=OAuth2ClientCredentials(server + "/token", "cabinet", "s3cret", "billing"))
+    assert client.send("GET", "/one").json() == {"a": 1} and client.send("GET", "/two").json() == {"b": 2}
+    token_call, first, second = _Server.seen
+    assert token_call[:2] == ("POST", "/token") and "Authorization" not in token_call[2]
+    assert first[2]["Authorization"] == second[2]["Authorization"] == "Bearer tok-1"       # fetched once
+    assert "s3cret" not in repr(client.auth)
+
+
+def test_a_rest_binding_follows_next_page_links(server, tmp_path):
+    from engine.billing.rest import RestBinding
+    spec = tmp_path / "linked.yaml"
+    spec.write_text(
+        "base_url: ${URL}\n"
+        "operations:\n"
+        "  catalog:\n"
+        "    path: /offers\n"
+        "    paginate: {items: data, next: links.next}\n"
+        "    result: \"[*].{id: code, name: title, category: 'service', price: kopecks(cents)}\"\n", encoding="utf-8")
+    _Server.script = [(200, {"data": [{"code": "a", "title": "A", "cents": 1000}], "links": {"next": "/offers?p=2"}}),
+                      (200, {"data": [{"code": "b", "title": "B", "cents": 250}], "links": {"next": None}})]
+    binding = RestBinding(str(spec), {"URL": server})
+    items = binding.call("catalog", {})
+    assert [(i.id, i.price) for i in items] == [("a", Decimal("10.00")), ("b", Decimal("2.50"))]
+    assert [path for _, path, _ in _Server.seen] == ["/offers", "/offers?p=2"]
+    binding.close()

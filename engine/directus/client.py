@@ -1,5 +1,5 @@
-"""A small Directus REST client: one ``requests.Session`` (connection reuse), timeouts on every
-call, paging, and typed errors.
+"""A small Directus REST client over ``engine.http`` (one session, connection reuse, timeouts on
+every call), with paging and typed errors.
 
 Directus answers errors as ``{"errors": [{"message": ..., "extensions": {"code": ...}}]}``; that
 shape is read only from answers that are errors (an item whose text contains the word "errors"
@@ -11,6 +11,8 @@ import logging
 from typing import Any, Iterator, Mapping
 
 import requests
+
+from ..http import HttpClient, HttpUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +42,11 @@ class DirectusClient:
     def __init__(self, url: str, token: str | None = None, timeout: tuple[float, float] = TIMEOUT):
         self.url = url.rstrip("/")
         self.timeout = timeout
-        self.http = requests.Session()
-        self.http.headers["Accept"] = "application/json"
+        # Directus' 5xx answers carry messages people must see (a hook's refusal), so they come back
+        self.http = HttpClient(self.url, timeout, headers={"Accept": "application/json"},
+                               server_errors_unavailable=False)
         if token:
-            self.http.headers["Authorization"] = f"Bearer {token}"
+            self.http.session.headers["Authorization"] = f"Bearer {token}"
 
     def __repr__(self) -> str:        # never the token
         return f"<DirectusClient {self.url}>"
@@ -56,7 +59,7 @@ class DirectusClient:
         except DirectusAuthError as exc:
             raise DirectusAuthError(f"Directus at {self.url} refused the e-mail and password: {exc}",
                                     exc.status, exc.code) from None
-        self.http.headers["Authorization"] = f"Bearer {data['access_token']}"
+        self.http.session.headers["Authorization"] = f"Bearer {data['access_token']}"
 
     # --- verbs -------------------------------------------------------------------------------------
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
@@ -98,15 +101,21 @@ class DirectusClient:
         self.http.close()
 
     # --- plumbing ----------------------------------------------------------------------------------
-    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        url = self.url + path
+    def download(self, path: str) -> bytes:
+        """A file's bytes (``/assets/<id>``)."""
         try:
-            response = self.http.request(method, url, timeout=self.timeout, **kwargs)
-        except requests.Timeout as exc:
-            raise DirectusUnavailable(f"Directus at {self.url} did not answer in time ({method} {path})") from exc
-        except requests.RequestException as exc:
-            raise DirectusUnavailable(f"Directus at {self.url} cannot be reached ({method} {path}: "
-                                      f"{type(exc).__name__}); is it running?") from exc
+            response = self.http.send("GET", path)
+        except HttpUnavailable as exc:
+            raise DirectusUnavailable(f"Directus at {self.url}: {exc}") from None
+        if response.status_code != 200:
+            raise DirectusError(f"Directus did not give {path} (HTTP {response.status_code})", response.status_code)
+        return response.content
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = self.http.send(method, path, idempotent=False, **kwargs)
+        except HttpUnavailable as exc:
+            raise DirectusUnavailable(f"Directus at {self.url}: {exc}; is it running?") from None
         if response.status_code == 204 or not response.content:
             if response.status_code >= 400:
                 raise self._error(response, method, path, ())

@@ -146,12 +146,8 @@ class DirectusSource:
             name = f"{file_id}-{stamp}{extension or ''}"      # a replaced file gets a new name: no stale cache
             target = folder / name
             if not target.exists():
-                response = self.client.http.get(f"{self.client.url}/assets/{file_id}", timeout=self.client.timeout)
-                if response.status_code != 200:
-                    raise DirectusError(f"Directus did not give the file {file_id} (HTTP {response.status_code})",
-                                        response.status_code)
                 temporary = target.with_suffix(".part")
-                temporary.write_bytes(response.content)
+                temporary.write_bytes(self.client.download(f"/assets/{file_id}"))
                 os.replace(temporary, target)
             files[file_id] = name
         return files

@@ -120,9 +120,7 @@ def export_cabinet(client: DirectusClient, folder: Path, drafts: bool = False,
         media_dir.mkdir(parents=True, exist_ok=True)
         for file_id, row in file_info(client, list(names)).items():
             filename = _safe_name(row.get("filename_download") or file_id)
-            content = client.http.get(f"{client.url}/assets/{file_id}", timeout=client.timeout)
-            content.raise_for_status()
-            (media_dir / filename).write_bytes(content.content)
+            (media_dir / filename).write_bytes(client.download(f"/assets/{file_id}"))
             names[file_id] = filename
     data = _replace_media(document.data, {f"{MEDIA_PREFIX}{k}": f"{MEDIA_PREFIX}{v}" for k, v in names.items() if v})
     folder.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,7 @@ back with ``refund``. The browser's return to ``return_url`` only tells the paye
 go: it proves nothing, the notification (or ``payment_status``) does.
 
 Money is ``Decimal`` with two places. Every outbound HTTP call goes through the instance's one
-``requests.Session`` (``self.http``) with ``HTTP_TIMEOUT``; network failures, timeouts and 5xx
+``engine.http.HttpClient`` (``self.http``) with ``HTTP_TIMEOUT``; network failures, timeouts and 5xx
 answers become ``GatewayUnavailable`` (try again later), a refusal becomes ``GatewayRejected``.
 """
 from __future__ import annotations
@@ -21,6 +21,8 @@ from enum import Enum
 from typing import Any, ClassVar, Mapping
 
 import requests
+
+from ..http import HttpClient, HttpUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +135,7 @@ class PaymentGateway:
     options_schema: ClassVar[Any] = None
 
     def __init__(self) -> None:
-        self.http = requests.Session()      # one connection pool per gateway instance
+        self.http = HttpClient(timeout=HTTP_TIMEOUT)      # one connection pool per gateway instance
 
     def create_payment(self, request: PaymentRequest) -> GatewaySession:
         """Register the payment (idempotent on ``request.payment_id``) and say where to send the payer."""
@@ -160,24 +162,11 @@ class PaymentGateway:
 
     # --- plumbing for subclasses ------------------------------------------------------------------
     def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
-        """One HTTP call with the gateway's timeouts; unreachable or failing gateways (5xx) raise
-        ``GatewayUnavailable``. Other answers are returned for the subclass to read."""
-        kwargs.setdefault("timeout", HTTP_TIMEOUT)
-        kwargs.setdefault("allow_redirects", False)
+        """One HTTP call with the gateway's timeouts, never retried (a payment is never sent twice);
+        unreachable or failing gateways (5xx) raise ``GatewayUnavailable``. Other answers are
+        returned for the subclass to read."""
         try:
-            response = self.http.request(method, url, **kwargs)
-        except requests.Timeout as exc:
-            raise GatewayUnavailable(f"the payment gateway did not answer in time "
-                                     f"({method} {_path(url)})") from exc
-        except requests.RequestException as exc:
-            raise GatewayUnavailable(f"the payment gateway cannot be reached ({method} {_path(url)}: "
-                                     f"{type(exc).__name__})") from exc
-        if response.status_code >= 500:
-            log.warning("payment gateway failed: %s %s -> %s", method, _path(url), response.status_code)
-            raise GatewayUnavailable(f"the payment gateway failed (HTTP {response.status_code})")
-        return response
-
-
-def _path(url: str) -> str:
-    """The URL without its query, for messages and logs (a query might carry something private)."""
-    return url.split("?", 1)[0]
+            return self.http.send(method, url, idempotent=False, **kwargs)
+        except HttpUnavailable as exc:
+            log.warning("payment gateway unavailable: %s", exc)
+            raise GatewayUnavailable(f"the payment gateway is not available: {exc}") from None

@@ -147,9 +147,10 @@ class OperationSchema(Strict):
 class SpecSchema(Strict):
     base_url = fields.Url(required=True, require_tld=False, schemes={"http", "https"})
     auth = fields.Nested(AuthSchema, load_default=lambda: {"type": "none"})
-    timeout = fields.Nested(TimeoutSchema, load_default=dict)
-    retries = fields.Nested(RetriesSchema, load_default=dict)
-    circuit_breaker = fields.Nested(BreakerSchema, load_default=dict)
+    # defaults go through their schemas too, so every setting has its value
+    timeout = fields.Nested(TimeoutSchema, load_default=lambda: TimeoutSchema().load({}))
+    retries = fields.Nested(RetriesSchema, load_default=lambda: RetriesSchema().load({}))
+    circuit_breaker = fields.Nested(BreakerSchema, load_default=lambda: BreakerSchema().load({}))
     headers = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
     errors = fields.List(fields.Nested(ErrorRuleSchema), load_default=list)
     operations = fields.Dict(keys=fields.String(validate=validate.OneOf(sorted(OPERATIONS), error=(
