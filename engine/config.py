@@ -18,7 +18,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 PREFIX = "CABINET_"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SECRET_NAMES = {"secret_key", "binding_options", "database_url", "smtp_url", "ratelimit_storage",
-                "payment_gateway_options", "directus_token", "directus_secret"}
+                "payment_gateway_options", "directus_token", "directus_secret", "keycloak_client_secret"}
 
 
 class ConfigError(Exception):
@@ -66,6 +66,14 @@ class SettingsSchema(Schema):
     directus_poll_seconds = fields.Float(load_default=30.0, validate=validate.Range(min=0.5, max=3600))
     directus_public_url = fields.Url(require_tld=False, schemes={"http", "https"})
     preview_subscriber = fields.String(load_default="")   # whose data previews show (the demo's own with demo)
+    # Keycloak (OIDC) instead of the local sign-in: its address, realm and the engine's client;
+    # which claims name the user's subscriber and dealer (else the binding resolves the login)
+    keycloak_url = fields.Url(require_tld=False, schemes={"http", "https"})
+    keycloak_realm = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9_\-]{1,100}$"))
+    keycloak_client_id = fields.String(load_default="cabinet-engine")
+    keycloak_client_secret = fields.String()
+    keycloak_subscriber_claim = fields.String(load_default="subscriber_id")
+    keycloak_dealer_claim = fields.String(load_default="dealer_id")
     preview_dealer = fields.String(load_default="")
 
     @validates("binding_options")
@@ -145,6 +153,12 @@ class Settings:
     directus_poll_seconds: float = 30.0
     directus_public_url: str = ""
     preview_subscriber: str = ""
+    keycloak_url: str = ""
+    keycloak_realm: str = ""
+    keycloak_client_id: str = "cabinet-engine"
+    keycloak_client_secret: str = ""
+    keycloak_subscriber_claim: str = "subscriber_id"
+    keycloak_dealer_claim: str = "dealer_id"
     preview_dealer: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)   # Flask config overrides (tests)
 
@@ -174,6 +188,12 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
     if loaded.get("directus_url") and not (loaded.get("directus_token") and loaded.get("directus_secret")):
         raise ConfigError("the configuration has problems:\n  CABINET_DIRECTUS_TOKEN, CABINET_DIRECTUS_SECRET: set both "
                           "with CABINET_DIRECTUS_URL (`cabinet directus provision` prints them)")
+    if loaded.get("keycloak_url") and not (loaded.get("keycloak_realm") and loaded.get("keycloak_client_secret")):
+        raise ConfigError("the configuration has problems:\n  CABINET_KEYCLOAK_REALM, CABINET_KEYCLOAK_CLIENT_SECRET: "
+                          "set both with CABINET_KEYCLOAK_URL")
+    if loaded.get("keycloak_url") and not loaded.get("public_url"):
+        raise ConfigError("the configuration has problems:\n  CABINET_PUBLIC_URL: set it with CABINET_KEYCLOAK_URL: "
+                          "Keycloak sends people back to it after they sign in")
     if loaded.get("smtp_url") and not loaded.get("public_url"):
         raise ConfigError("the configuration has problems:\n  CABINET_PUBLIC_URL: set it (e.g. https://lk.example.ru) "
                           "when CABINET_SMTP_URL is set: links in letters are built from it, never from a request")
@@ -218,6 +238,12 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
         directus_secret=loaded.get("directus_secret") or "",
         directus_poll_seconds=loaded["directus_poll_seconds"],
         preview_subscriber=loaded["preview_subscriber"],
+        keycloak_url=(loaded.get("keycloak_url") or "").rstrip("/") + ("/" if loaded.get("keycloak_url") else ""),
+        keycloak_realm=loaded.get("keycloak_realm") or "",
+        keycloak_client_id=loaded["keycloak_client_id"],
+        keycloak_client_secret=loaded.get("keycloak_client_secret") or "",
+        keycloak_subscriber_claim=loaded["keycloak_subscriber_claim"],
+        keycloak_dealer_claim=loaded["keycloak_dealer_claim"],
         preview_dealer=loaded["preview_dealer"],
         directus_public_url=(loaded.get("directus_public_url") or loaded.get("directus_url") or "").rstrip("/"),
         extra=extra,

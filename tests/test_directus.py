@@ -264,7 +264,7 @@ def _directus_page(chromium, designer, path: str):
     page.fill("input[type=email]", designer.directus.admin_email)
     page.fill("input[type=password]", designer.directus.admin_password)
     page.click("button[type=submit]")
-    page.wait_for_url("**/admin/**", timeout=30000)
+    page.wait_for_url(lambda url: "/admin/" in url and "/login" not in url, timeout=30000)   # signed in
     page.goto(designer.directus.url + path)
     for prompt in ("Skip", "Remind Later"):            # the licence prompts a new Directus shows an admin
         button = page.get_by_role("button", name=prompt)

@@ -125,7 +125,11 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     _install_template_context(app)
 
     # 8. Views: auth first (screens redirect to it), then the cabinet, the API and health.
-    LocalAuthenticator().init_app(app)
+    if settings.keycloak_url:
+        from .auth.keycloak import KeycloakAuthenticator
+        KeycloakAuthenticator(settings).init_app(app)
+    else:
+        LocalAuthenticator().init_app(app)
     app.register_blueprint(screens.blueprint)
     _limit_public_forms(app, settings.public_form_rate)
     app.register_blueprint(api.blueprint)

@@ -1,0 +1,110 @@
+"""Sign-in sessions kept on the server (with Keycloak): the browser's cookie holds only a random
+token; its hash names a row with the refresh token and ID token, encrypted with a key derived from
+the engine's secret. Signing out, or Keycloak refusing a refresh, revokes the row, and every
+request checks it: a copied cookie of a signed-out session opens nothing."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from cryptography.fernet import Fernet, InvalidToken
+from sqlalchemy import DateTime, String, Text, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .db import Base, Database
+
+
+class AuthSession(Base):
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)              # sha256 of the cookie's token
+    login: Mapped[str] = mapped_column(String(150), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    access_expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))      # the refresh token's end
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    refresh_token: Mapped[str] = mapped_column(Text)                            # encrypted
+    id_token: Mapped[str] = mapped_column(Text)                                 # encrypted (logout hint)
+
+
+@dataclass(frozen=True)
+class Tokens:
+    refresh_token: str
+    id_token: str
+    access_expires_at: datetime
+    expires_at: datetime
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class AuthSessionStore:
+    def __init__(self, db: Database, secret_key: str):
+        self.db = db
+        key = hashlib.sha256(b"auth-sessions:" + secret_key.encode()).digest()
+        self._fernet = Fernet(base64.urlsafe_b64encode(key))
+
+    def create(self, login: str, refresh_token: str, id_token: str, access_seconds: float,
+               refresh_seconds: float) -> str:
+        """A new session; returns the token for the browser's (signed) session cookie."""
+        token = secrets.token_urlsafe(32)
+        now = _now()
+        with self.db.session() as session:
+            session.add(AuthSession(
+                id=_hash(token), login=login, created_at=now,
+                access_expires_at=now + timedelta(seconds=access_seconds),
+                expires_at=now + timedelta(seconds=refresh_seconds or 86400),
+                refresh_token=self._seal(refresh_token), id_token=self._seal(id_token)))
+        return token
+
+    def get(self, token: str | None) -> Tokens | None:
+        """The session's tokens, or None when it is unknown, revoked or over."""
+        if not token:
+            return None
+        with self.db.session() as session:
+            row = session.get(AuthSession, _hash(token))
+            if row is None or row.revoked_at is not None or _aware(row.expires_at) <= _now():
+                return None
+            try:
+                return Tokens(self._open(row.refresh_token), self._open(row.id_token),
+                              _aware(row.access_expires_at), _aware(row.expires_at))
+            except InvalidToken:          # sealed with another secret key: as good as gone
+                return None
+
+    def refreshed(self, token: str, refresh_token: str, access_seconds: float, refresh_seconds: float) -> None:
+        now = _now()
+        with self.db.session() as session:
+            session.execute(update(AuthSession).where(AuthSession.id == _hash(token)).values(
+                refresh_token=self._seal(refresh_token), access_expires_at=now + timedelta(seconds=access_seconds),
+                expires_at=now + timedelta(seconds=refresh_seconds or 86400)))
+
+    def revoke(self, token: str | None) -> None:
+        if token:
+            with self.db.session() as session:
+                session.execute(update(AuthSession).where(AuthSession.id == _hash(token))
+                                .values(revoked_at=_now(), refresh_token="", id_token=""))
+
+    def revoke_login(self, login: str) -> int:
+        """Sign a person out everywhere (an operator's decision, or a stolen device)."""
+        with self.db.session() as session:
+            return session.execute(update(AuthSession)
+                                   .where(AuthSession.login == login, AuthSession.revoked_at.is_(None))
+                                   .values(revoked_at=_now(), refresh_token="", id_token="")).rowcount
+
+    def _seal(self, value: str) -> str:
+        return self._fernet.encrypt(value.encode()).decode() if value else ""
+
+    def _open(self, value: str) -> str:
+        return self._fernet.decrypt(value.encode()).decode() if value else ""
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

@@ -1,0 +1,212 @@
+"""Sign-in with Keycloak (OpenID Connect), through python-keycloak, when CABINET_KEYCLOAK_URL is set.
+
+* ``GET /login`` sends the browser to Keycloak with the authorization code flow, PKCE (S256), a
+  ``state`` and a ``nonce`` kept in this browser's session.
+* ``GET /login/callback`` checks the state, exchanges the code (once: a replayed code is refused by
+  Keycloak), checks the tokens (``tokens.py``) and signs the person in: their realm roles
+  (subscriber, dealer, operator) decide which screens they see; their subscriber and dealer come from
+  claims (CABINET_KEYCLOAK_SUBSCRIBER_CLAIM / _DEALER_CLAIM) or from the binding's
+  ``resolve_subscriber(login)``.
+* The session is kept on the server (``state/auth_sessions.py``) and checked on every request: the
+  access token is renewed with the refresh token when it runs out, and a refusal signs the person
+  out. ``POST /logout`` revokes it, tells Keycloak (back channel) and ends the Keycloak session in the
+  browser (RP-initiated logout).
+
+Every event goes to the audit log; nothing here logs a token.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import secrets
+from urllib.parse import urlencode
+
+from flask import Blueprint, Flask, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from keycloak import KeycloakOpenID
+from keycloak.exceptions import KeycloakError
+
+from ...assembly.screen import Identity
+from ...state.auth_sessions import AuthSessionStore
+from ..extensions import limiter_of
+from ..redirects import safe_next
+from ..runtime import runtime
+from . import SESSION_USER, audit, current_identity, sign_in, sign_out
+from .quick_code import init_quick_code
+from .tokens import TokenRejected, TokenVerifier
+
+log = logging.getLogger(__name__)
+ROLES = ("subscriber", "dealer", "operator")
+SCOPE = "openid profile email roles"
+PENDING = "oidc_pending"            # this browser's sign-in in progress: state, nonce, PKCE verifier, next
+SESSION_TOKEN = "auth_session"      # the server-side session's token
+
+
+class KeycloakAuthenticator:
+    name = "keycloak"
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.openid = KeycloakOpenID(server_url=settings.keycloak_url, realm_name=settings.keycloak_realm,
+                                     client_id=settings.keycloak_client_id,
+                                     client_secret_key=settings.keycloak_client_secret, timeout=10)
+        self._verifier: TokenVerifier | None = None
+        self._endpoints: dict | None = None
+
+    # --- what Keycloak publishes (read once, when first needed) ------------------------------------------
+    def endpoints(self) -> dict:
+        if self._endpoints is None:
+            self._endpoints = self.openid.well_known()
+        return self._endpoints
+
+    def verifier(self) -> TokenVerifier:
+        if self._verifier is None:
+            self._verifier = TokenVerifier(self.endpoints()["issuer"], self.settings.keycloak_client_id,
+                                           self.openid.certs)
+        return self._verifier
+
+    # --- the app -------------------------------------------------------------------------------------
+    def init_app(self, app: Flask) -> None:
+        rt = app.extensions["cabinet"]
+        self.sessions = AuthSessionStore(rt.db, rt.settings.secret_key)
+        limiter = limiter_of(app)
+        blueprint = Blueprint("auth", __name__)
+        callback_url = rt.settings.public_url + "/login/callback"
+
+        @blueprint.route("/login")
+        @limiter.limit(rt.settings.login_rate)
+        def login():
+            next_url = safe_next(request.args.get("next"))
+            if current_identity() is not None:
+                return redirect(next_url)
+            verifier = secrets.token_urlsafe(48)
+            pending = {"state": secrets.token_urlsafe(24), "nonce": secrets.token_urlsafe(24),
+                       "verifier": verifier, "next": next_url}
+            session[PENDING] = pending
+            challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+            try:
+                target = self.openid.auth_url(redirect_uri=callback_url, scope=SCOPE, state=pending["state"],
+                                              nonce=pending["nonce"], code_challenge=challenge,
+                                              code_challenge_method="S256")
+            except (KeycloakError, OSError) as exc:
+                return self._unavailable(exc)
+            return redirect(target)
+
+        @blueprint.route("/login/callback")
+        @limiter.limit(rt.settings.login_rate)
+        def callback():
+            pending = session.pop(PENDING, None)
+            if request.args.get("error"):
+                audit("sign-in", "refused", actor="unknown login", details={"reason": request.args["error"][:100]})
+                return self._failed(_("Sign-in was cancelled or refused. Please try again."))
+            if not pending or not secrets.compare_digest(request.args.get("state", ""), pending["state"]):
+                audit("sign-in", "refused", actor="unknown login", details={"reason": "state"})
+                return self._failed(_("This sign-in link is out of date. Please sign in again."))
+            try:
+                tokens = self.openid.token(grant_type="authorization_code", code=request.args.get("code", ""),
+                                           redirect_uri=callback_url, code_verifier=pending["verifier"])
+                claims = self.verifier().verify(tokens["access_token"])
+                self.verifier().verify(tokens["id_token"], nonce=pending["nonce"])
+            except TokenRejected as exc:
+                log.warning("sign-in refused: a token from Keycloak failed its check: %s", exc.reason)
+                audit("sign-in", "refused", actor="unknown login", details={"reason": f"token: {exc.reason}"})
+                return self._failed(_("Sign-in could not be completed. Please sign in again."))
+            except KeycloakError as exc:         # a replayed or expired code, a wrong verifier ...
+                audit("sign-in", "refused", actor="unknown login",
+                      details={"reason": f"code exchange: {exc.response_code}"})
+                return self._failed(_("Sign-in could not be completed. Please sign in again."))
+            except OSError as exc:
+                return self._unavailable(exc)
+            identity = self.identity(claims)
+            if not identity.roles:
+                audit("sign-in", "refused", actor=identity.login, details={"reason": "no cabinet role"})
+                return self._failed(_("Your account has no access to this cabinet."))
+            sign_in(identity)
+            session[SESSION_TOKEN] = self.sessions.create(
+                identity.login, tokens.get("refresh_token", ""), tokens.get("id_token", ""),
+                float(tokens.get("expires_in", 300)), float(tokens.get("refresh_expires_in", 1800)))
+            return redirect(pending["next"])
+
+        @blueprint.route("/logout", methods=["POST"])
+        def logout():
+            token = session.get(SESSION_TOKEN)
+            kept = self.sessions.get(token)
+            self.sessions.revoke(token)
+            if kept and kept.refresh_token:
+                try:
+                    self.openid.logout(kept.refresh_token)          # the back channel: Keycloak forgets it too
+                except (KeycloakError, OSError) as exc:
+                    log.warning("Keycloak did not take the logout: %s", type(exc).__name__)
+            sign_out()
+            end = self._end_session_url(kept.id_token if kept else "")
+            return redirect(end or url_for("auth.login"))
+
+        app.register_blueprint(blueprint)
+        app.before_request(self.check_session)
+        init_quick_code(app)
+
+    # --- every request --------------------------------------------------------------------------------
+    def check_session(self) -> None:
+        """A Keycloak session that was revoked, or that Keycloak no longer renews, is signed out."""
+        token = session.get(SESSION_TOKEN)
+        if token is None or SESSION_USER not in session:
+            return
+        kept = self.sessions.get(token)
+        if kept is None:
+            sign_out()
+            session.pop(SESSION_TOKEN, None)
+            return
+        from datetime import datetime, timezone
+        if kept.access_expires_at > datetime.now(timezone.utc):
+            return
+        try:
+            renewed = self.openid.refresh_token(kept.refresh_token)
+            self.verifier().verify(renewed["access_token"])
+        except (KeycloakError, TokenRejected) as exc:
+            login = session.get(SESSION_USER, {}).get("login", "")
+            log.info("Keycloak did not renew the session of %s: %s", login, type(exc).__name__)
+            audit("sign-out", "expired", actor=login)
+            self.sessions.revoke(token)
+            sign_out()
+            session.pop(SESSION_TOKEN, None)
+            g.pop("identity", None)
+            return
+        except OSError:
+            return                      # Keycloak is unreachable: keep the session until it answers
+        self.sessions.refreshed(token, renewed.get("refresh_token") or kept.refresh_token,
+                                float(renewed.get("expires_in", 300)), float(renewed.get("refresh_expires_in", 1800)))
+
+    def identity(self, claims: dict) -> Identity:
+        login = str(claims.get("preferred_username") or claims.get("sub") or "")
+        roles = frozenset(r for r in (claims.get("realm_access") or {}).get("roles", []) if r in ROLES)
+        subscriber = claims.get(self.settings.keycloak_subscriber_claim)
+        if subscriber is None and "subscriber" in roles:
+            resolve = getattr(runtime().binding, "resolve_subscriber", None)
+            subscriber = resolve(login) if resolve else None
+        dealer = claims.get(self.settings.keycloak_dealer_claim)
+        name = str(claims.get("name") or login)
+        return Identity(login, name, roles, str(subscriber) if subscriber else None, str(dealer) if dealer else None)
+
+    def _end_session_url(self, id_token: str) -> str:
+        try:
+            endpoint = self.endpoints().get("end_session_endpoint")
+        except (KeycloakError, OSError):
+            return ""
+        if not endpoint:
+            return ""
+        query = {"post_logout_redirect_uri": self.settings.public_url + url_for("auth.login"),
+                 "client_id": self.settings.keycloak_client_id}
+        if id_token:
+            query["id_token_hint"] = id_token
+        return f"{endpoint}?{urlencode(query)}"
+
+    @staticmethod
+    def _failed(message: str):
+        return render_template("sign_in_failed.html", message=message, retry_url=url_for("auth.login")), 400
+
+    @staticmethod
+    def _unavailable(exc: Exception):
+        log.warning("Keycloak is not reachable: %s", type(exc).__name__)
+        return render_template("sign_in_failed.html", retry_url=url_for("auth.login"),
+                               message=_("Sign-in is not available right now. Please try again in a few minutes.")), 503
