@@ -29,10 +29,12 @@ studio: setup node-parts
 	$(BIN)/cabinet directus studio --host $(HOST) --port $(PORT)
 
 # The Node parts, with Node 22 from the cache: the Directus extension bundle (hooks, status endpoint
-# and panel; built and unit-tested) and the preview's visual editing scripts.
+# and panel; built and unit-tested), the preview's visual editing scripts, and the OpenID Connect
+# provider the Keycloak tests sign in with.
 node-parts:
 	scripts/build-extension.sh
 	scripts/build-preview.sh
+	scripts/build-oidc-peer.sh
 
 services:
 	scripts/ensure-services.sh

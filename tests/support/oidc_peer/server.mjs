@@ -96,7 +96,7 @@ const USERS = USERS_INPUT.map((input, index) => {
     if (RESERVED_CLAIMS.has(key)) throw new Error(`OIDC_PEER_USERS[${index}].claims may not set ${key}`);
   }
   return {
-    sub: input.sub ?? uuid5(`${REALM}:${input.username}`),
+    sub: input.sub ?? uuid5(`${REALM}:${input.username.toLowerCase()}`),
     username: input.username.toLowerCase(),
     password: input.password,
     identity: {
@@ -125,9 +125,11 @@ function safeEqual(a, b) {
   return crypto.timingSafeEqual(left, right);
 }
 
-// Keycloak matches user names without regard to case.
+// Keycloak takes the user name or the email, without regard to case.
 function checkCredentials(username, password) {
-  const user = USERS.find((candidate) => candidate.username === String(username ?? '').toLowerCase());
+  const login = String(username ?? '').toLowerCase();
+  const user = login ? USERS.find((candidate) => candidate.username === login
+    || candidate.identity.email?.toLowerCase() === login) : undefined;
   const ok = safeEqual(user ? user.password : crypto.randomUUID(), password ?? '');
   return user && ok ? user : undefined;
 }
@@ -166,7 +168,7 @@ function page(title, body) {
 <html lang="en"><head><meta charset="utf-8"><title>${html(title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>body{font-family:sans-serif;max-width:24rem;margin:3rem auto;padding:0 1rem}
-label,input,button{display:block;width:100%;margin:.3rem 0}input{padding:.4rem}
+label,input,button{display:block;box-sizing:border-box;width:100%;margin:.3rem 0}input{padding:.4rem}
 button{padding:.5rem;margin-top:1rem}.error{color:#b00020}</style></head>
 <body>${body}</body></html>
 `;
@@ -219,13 +221,30 @@ const configuration = {
     userinfo: `${OIDC}/userinfo`,
     end_session: `${OIDC}/logout`,
     revocation: `${OIDC}/revoke`,
+    pushed_authorization_request: `${OIDC}/ext/par/request`,
+  },
+  // served by the thin layer below (oidc-provider's own introspection does not know JWT access tokens)
+  discovery: {
+    introspection_endpoint: `${ISSUER}${OIDC}/token/introspect`,
+    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
   },
   features: {
     devInteractions: { enabled: false },
     userinfo: { enabled: true },
     revocation: { enabled: true },
     introspection: { enabled: false },
-    rpInitiatedLogout: { enabled: true },
+    // Keycloak's browser logout (GET or POST .../logout with id_token_hint), on plain pages
+    rpInitiatedLogout: {
+      enabled: true,
+      logoutSource: async (ctx, form) => {
+        ctx.body = page('Logging out', `<h1>Do you want to log out?</h1>${form}
+<button id="kc-logout" type="submit" form="op.logoutForm" value="yes" name="logout">Logout</button>
+<button type="submit" form="op.logoutForm">Stay signed in</button>`);
+      },
+      postLogoutSuccessSource: async (ctx) => {
+        ctx.body = page('Logged out', '<h1>You are logged out</h1>');
+      },
+    },
     resourceIndicators: {
       enabled: true,
       defaultResource: async () => RESOURCE,
@@ -289,6 +308,10 @@ const configuration = {
 
 const provider = new Provider(ISSUER, configuration);
 
+// Keycloak puts the session id (sid) in every token; oidc-provider records it on authorization codes
+// (and so on their tokens) only for clients with back-channel logout, unless asked to always.
+provider.Client.prototype.includeSid = () => true;
+
 for (const event of ['grant.error', 'authorization.error', 'end_session.error', 'revocation.error',
   'server_error', 'jwks.error', 'discovery.error']) {
   provider.on(event, (ctx, err) => {
@@ -297,6 +320,7 @@ for (const event of ['grant.error', 'authorization.error', 'end_session.error', 
   });
 }
 provider.on('grant.success', (ctx) => {
+  if (ctx.status !== 200) return;   // the password grant's refusal answers by itself
   log(`token issued: grant_type=${ctx.oidc.params.grant_type} sub=${ctx.oidc.account?.accountId ?? '-'}`);
 });
 
@@ -491,6 +515,33 @@ async function userinfo(req, res) {
   return send(res, 200, claimsOf(user));
 }
 
+// Token introspection (RFC 7662) for this peer's JWT access tokens and its refresh tokens, as
+// python-keycloak's introspect() asks Keycloak.
+async function introspect(req, res) {
+  const { form } = await readForm(req);
+  if (!clientAuthenticated(req, form)) {
+    log('introspection refused: client authentication failed');
+    return send(res, 401, { error: 'unauthorized_client', error_description: 'Authentication failed.' });
+  }
+  const value = single(form.token);
+  if (!value) return send(res, 400, { error: 'invalid_request', error_description: 'Token not provided.' });
+  const payload = verifyAccessToken(value);
+  if (payload) {
+    if (!payload.sid || !await sidIsActive(payload.sid)) return send(res, 200, { active: false });
+    return send(res, 200, { ...payload, username: payload.preferred_username, token_type: 'Bearer', active: true });
+  }
+  const token = await provider.RefreshToken.find(value);
+  if (token?.isValid && token.clientId === CLIENT_ID && await provider.Grant.find(token.grantId)) {
+    const user = userBySub(token.accountId);
+    return send(res, 200, {
+      active: true, typ: 'Refresh', iss: ISSUER, sub: token.accountId, exp: token.exp, iat: token.iat,
+      azp: token.clientId, client_id: token.clientId, sid: token.sid, scope: token.scope,
+      username: user?.username, token_type: 'Refresh',
+    });
+  }
+  return send(res, 200, { active: false });
+}
+
 // The login page of an interaction: a plain form; consent is never asked (first-party client).
 function loginPage(uid, error, username = '') {
   return page(`Sign in to ${REALM}`, `<h1>Sign in to ${html(REALM)}</h1>
@@ -568,11 +619,15 @@ async function handle(req, res) {
   const login = /^\/login-actions\/([A-Za-z0-9_-]+)$/.exec(inner);
   if (login && (req.method === 'GET' || req.method === 'POST')) return interaction(req, res, login[1]);
   if (inner === `${OIDC}/userinfo` && (req.method === 'GET' || req.method === 'POST')) return userinfo(req, res);
+  if (inner === `${OIDC}/token/introspect` && req.method === 'POST') return introspect(req, res);
   if (inner === `${OIDC}/logout` && req.method === 'POST'
       && (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
-    const { raw, form } = await readForm(req);
+    const { form } = await readForm(req);
     if (form.refresh_token !== undefined) return backChannelLogout(req, res, form);
-    req.body = raw;   // an RP-initiated (browser) logout: oidc-provider parses what was read
+    // a browser's logout form: oidc-provider takes GET here (its POST needs SameSite=None cookies)
+    const query = querystring.stringify(Object.fromEntries(Object.entries(form).filter(([key]) => [
+      'id_token_hint', 'post_logout_redirect_uri', 'state', 'ui_locales', 'client_id', 'logout_hint'].includes(key))));
+    return send(res, 303, '', { Location: `${path}${query ? `?${query}` : ''}` });
   }
 
   // mounted like an express sub-app: oidc-provider takes its mount path from originalUrl

@@ -1,0 +1,162 @@
+"""Sign-in with Keycloak against a real OpenID Connect provider (npm oidc-provider with Keycloak's
+URL layout, tests/support/oidc_peer), python-keycloak unchanged: the code flow with PKCE, roles,
+refresh, logout and revocation on the server, and what must be refused."""
+from __future__ import annotations
+
+import re
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+from engine.state.auth_sessions import AuthSessionStore
+from engine.web import create_app
+from tests.conftest import html_text, new_postgres_database
+from tests.support.oidc import oidc_peer
+from tests.support.sandbox import free_port
+from tests.support.serving import ThreadedServer
+
+USERS = [
+    {"username": "demo1", "password": "demo1", "email": "ivan.ivanov@example.ru", "name": "Иван Иванов",
+     "roles": ["subscriber"], "claims": {"subscriber_id": "sub-1001"}},
+    {"username": "demo2", "password": "demo2", "email": "olga@example.ru", "name": "Ольга Смирнова",
+     "roles": ["dealer"], "claims": {"dealer_id": "dealer-2001"}},
+    {"username": "nobody", "password": "nobody", "email": "n@example.ru", "name": "Без роли", "roles": [],
+     "claims": {}},
+]
+
+
+@pytest.fixture(scope="module")
+def engine_port():
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def peer(tmp_path_factory, engine_port):
+    with oidc_peer(tmp_path_factory.mktemp("oidc"), redirect_uris=[f"http://127.0.0.1:{engine_port}/login/callback"],
+                   post_logout_redirect_uris=[f"http://127.0.0.1:{engine_port}/login"], users=USERS,
+                   access_token_ttl=3) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def engine(peer, engine_port, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("engine")
+    with new_postgres_database("cabinet_keycloak") as database:
+        app = create_app(instance_dir=folder, database_url=database, cookie_secure=False, demo_users=False,
+                         public_url=f"http://127.0.0.1:{engine_port}", keycloak_url=peer.server_url,
+                         keycloak_realm=peer.realm, keycloak_client_id=peer.client_id,
+                         keycloak_client_secret=peer.client_secret, login_rate="30 per minute",
+                         binding_options={"database_url": f"sqlite:///{folder / 'billing.sqlite'}"})
+        server = ThreadedServer(app, engine_port, threads=4)
+        yield app, f"http://127.0.0.1:{engine_port}"
+        server.close()
+        app.extensions["cabinet"].close()
+
+
+def to_peer_form(browser: requests.Session, base: str, next_url: str = "/") -> requests.Response:
+    """Start signing in at the engine; answer the provider's login page."""
+    page = browser.get(f"{base}/login", params={"next": next_url}, timeout=10)
+    assert page.url.startswith(urlsplit(page.url)._replace(path="").geturl()) and "password" in page.text
+    return page
+
+
+def submit(browser: requests.Session, page: requests.Response, username: str, password: str, **kwargs):
+    action = re.search(r'<form[^>]*action="([^"]+)"', page.text)
+    target = requests.compat.urljoin(page.url, action.group(1).replace("&amp;", "&")) if action else page.url
+    return browser.post(target, data={"username": username, "password": password}, timeout=10, **kwargs)
+
+
+def signed_in(base: str, username: str, next_url: str = "/") -> tuple[requests.Session, requests.Response]:
+    browser = requests.Session()
+    landing = submit(browser, to_peer_form(browser, base, next_url), username, username)
+    return browser, landing
+
+
+def test_a_subscriber_signs_in_with_pkce_and_sees_their_cabinet(engine):
+    app, base = engine
+    browser = requests.Session()
+    form = to_peer_form(browser, base)
+    landing = submit(browser, form, "demo1", "demo1")
+    assert landing.url == f"{base}/" and "-412,50" in html_text(landing.text)
+    assert browser.get(f"{base}/dealer", timeout=10).status_code == 404            # not a dealer's screen
+    query = parse_qs(urlsplit(form.history[0].headers["Location"]).query)          # the engine's redirect
+    assert query["code_challenge_method"] == ["S256"] and query["code_challenge"][0]
+    assert "openid" in query["scope"][0] and query["state"][0] and query["nonce"][0]
+
+
+def test_a_dealer_sees_the_dealer_cabinet_and_not_a_subscribers_screen(engine):
+    app, base = engine
+    browser, landing = signed_in(base, "demo2")
+    assert "Мои абоненты" in html_text(browser.get(f"{base}/dealer", timeout=10).text)
+    assert browser.get(f"{base}/history", timeout=10).status_code == 404
+
+
+def test_a_person_without_a_cabinet_role_is_refused(engine):
+    app, base = engine
+    browser, landing = signed_in(base, "nobody")
+    assert landing.status_code == 400 and "no access to this cabinet" in html_text(landing.text)
+    assert browser.get(f"{base}/", timeout=10, allow_redirects=False).status_code == 302   # still signed out
+
+
+def test_the_session_is_renewed_with_the_refresh_token_and_revocable_on_the_server(engine):
+    app, base = engine
+    browser, _ = signed_in(base, "demo1")
+    time.sleep(4)                                                       # the access token (3 s) ran out
+    assert "-412,50" in html_text(browser.get(f"{base}/", timeout=10).text)        # renewed silently
+    store = AuthSessionStore(app.extensions["cabinet"].db, app.extensions["cabinet"].settings.secret_key)
+    assert store.revoke_login("demo1") >= 1                            # an operator signs demo1 out everywhere
+    again = browser.get(f"{base}/", timeout=10, allow_redirects=False)
+    assert again.status_code == 302 and "/login" in again.headers["Location"]
+
+
+def test_logout_ends_the_session_here_and_at_the_provider(engine, peer):
+    app, base = engine
+    browser, landing = signed_in(base, "demo1")
+    cookies = browser.cookies.copy()
+    page = browser.get(f"{base}/", timeout=10).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    out = browser.post(f"{base}/logout", data={"csrf_token": token}, timeout=10, allow_redirects=False)
+    assert out.status_code == 302 and out.headers["Location"].startswith(peer.issuer)      # RP-initiated logout
+    assert "id_token_hint=" in out.headers["Location"]
+    thief = requests.Session()
+    thief.cookies = cookies                                              # the old cookie opens nothing
+    assert thief.get(f"{base}/", timeout=10, allow_redirects=False).status_code == 302
+
+
+def test_a_wrong_state_and_a_replayed_code_are_refused(engine):
+    app, base = engine
+    browser = requests.Session()
+    back = submit(browser, to_peer_form(browser, base), "demo1", "demo1", allow_redirects=False)
+    while not back.headers["Location"].startswith(f"{base}/login/callback"):
+        back = browser.get(requests.compat.urljoin(back.url, back.headers["Location"]), allow_redirects=False,
+                           timeout=10)
+    callback = back.headers["Location"]
+    forged = re.sub(r"state=[^&]+", "state=forged", callback)
+    attacker = requests.Session()
+    attacker.cookies = browser.cookies.copy()
+    refused = attacker.get(forged, timeout=10)
+    assert refused.status_code == 400 and "out of date" in html_text(refused.text)
+    first = requests.Session()
+    first.cookies = browser.cookies.copy()
+    once = first.get(callback, timeout=10)
+    assert once.url == f"{base}/", html_text(once.text)[:300]            # the code once
+    replay = browser.get(callback, timeout=10)                           # the same code again
+    assert replay.status_code == 400 and "could not be completed" in html_text(replay.text)
+    assert browser.get(f"{base}/", timeout=10, allow_redirects=False).status_code == 302
+
+
+def test_next_never_leads_off_the_site(engine):
+    app, base = engine
+    for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
+        browser, landing = signed_in(base, "demo1", next_url=target)
+        assert landing.url == f"{base}/", target
+
+
+def test_sign_in_attempts_are_rate_limited(engine):
+    app, base = engine
+    browser = requests.Session()
+    codes = [browser.get(f"{base}/login/callback", params={"state": "x", "code": "y"}, timeout=10).status_code
+             for _ in range(35)]
+    assert 429 in codes
