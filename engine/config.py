@@ -74,6 +74,8 @@ class SettingsSchema(Schema):
     keycloak_client_secret = fields.String()
     keycloak_subscriber_claim = fields.String(load_default="subscriber_id")
     keycloak_dealer_claim = fields.String(load_default="dealer_id")
+    # the seed's in-cabinet login form through Keycloak's direct access grant (docs: the trade-off)
+    keycloak_direct_login = fields.Boolean(load_default=False)
     preview_dealer = fields.String(load_default="")
 
     @validates("binding_options")
@@ -159,6 +161,7 @@ class Settings:
     keycloak_client_secret: str = ""
     keycloak_subscriber_claim: str = "subscriber_id"
     keycloak_dealer_claim: str = "dealer_id"
+    keycloak_direct_login: bool = False
     preview_dealer: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)   # Flask config overrides (tests)
 
@@ -244,6 +247,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
         keycloak_client_secret=loaded.get("keycloak_client_secret") or "",
         keycloak_subscriber_claim=loaded["keycloak_subscriber_claim"],
         keycloak_dealer_claim=loaded["keycloak_dealer_claim"],
+        keycloak_direct_login=loaded["keycloak_direct_login"],
         preview_dealer=loaded["preview_dealer"],
         directus_public_url=(loaded.get("directus_public_url") or loaded.get("directus_url") or "").rstrip("/"),
         extra=extra,

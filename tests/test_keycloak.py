@@ -96,7 +96,7 @@ def test_a_dealer_sees_the_dealer_cabinet_and_not_a_subscribers_screen(engine):
 def test_a_person_without_a_cabinet_role_is_refused(engine):
     app, base = engine
     browser, landing = signed_in(base, "nobody")
-    assert landing.status_code == 400 and "no access to this cabinet" in html_text(landing.text)
+    assert landing.status_code == 400 and "нет доступа к этому кабинету" in html_text(landing.text)
     assert browser.get(f"{base}/", timeout=10, allow_redirects=False).status_code == 302   # still signed out
 
 
@@ -137,13 +137,13 @@ def test_a_wrong_state_and_a_replayed_code_are_refused(engine):
     attacker = requests.Session()
     attacker.cookies = browser.cookies.copy()
     refused = attacker.get(forged, timeout=10)
-    assert refused.status_code == 400 and "out of date" in html_text(refused.text)
+    assert refused.status_code == 400 and "ссылка для входа устарела" in html_text(refused.text)
     first = requests.Session()
     first.cookies = browser.cookies.copy()
     once = first.get(callback, timeout=10)
     assert once.url == f"{base}/", html_text(once.text)[:300]            # the code once
     replay = browser.get(callback, timeout=10)                           # the same code again
-    assert replay.status_code == 400 and "could not be completed" in html_text(replay.text)
+    assert replay.status_code == 400 and "Не удалось завершить вход" in html_text(replay.text)
     assert browser.get(f"{base}/", timeout=10, allow_redirects=False).status_code == 302
 
 
@@ -160,3 +160,29 @@ def test_sign_in_attempts_are_rate_limited(engine):
     codes = [browser.get(f"{base}/login/callback", params={"state": "x", "code": "y"}, timeout=10).status_code
              for _ in range(35)]
     assert 429 in codes
+
+
+def test_password_recovery_is_keycloaks(engine, peer):
+    app, base = engine
+    response = requests.get(f"{base}/password/forgot", timeout=10, allow_redirects=False)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith(f"{peer.issuer}/login-actions/reset-credentials?client_id=")
+
+
+def test_the_in_cabinet_login_form_through_the_direct_grant(peer, engine_port, tmp_path):
+    """An operator's option (off by default): the seed's login form, checked by Keycloak."""
+    with new_postgres_database("cabinet_direct") as database:
+        app = create_app(instance_dir=tmp_path, database_url=database, cookie_secure=False, demo_users=False,
+                         public_url=f"http://127.0.0.1:{engine_port}", keycloak_url=peer.server_url,
+                         keycloak_realm=peer.realm, keycloak_client_id=peer.client_id,
+                         keycloak_client_secret=peer.client_secret, keycloak_direct_login=True,
+                         binding_options={"database_url": f"sqlite:///{tmp_path / 'billing.sqlite'}"})
+        client = app.test_client()
+        page = client.get("/login").get_data(as_text=True)
+        assert 'name="password"' in page and "Забыли пароль?" in page
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        wrong = client.post("/login", data={"username": "demo1", "password": "nope", "csrf_token": token})
+        assert wrong.status_code == 401 and "Неверный логин или пароль" in html_text(wrong.get_data(as_text=True))
+        right = client.post("/login", data={"username": "demo1", "password": "demo1", "csrf_token": token})
+        assert right.status_code == 302 and "-412,50" in html_text(client.get("/").get_data(as_text=True))
+        app.extensions["cabinet"].close()

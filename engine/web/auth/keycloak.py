@@ -34,6 +34,7 @@ from ..redirects import safe_next
 from ..runtime import runtime
 from . import SESSION_USER, audit, current_identity, sign_in, sign_out
 from .quick_code import init_quick_code
+from .local import login_key
 from .tokens import TokenRejected, TokenVerifier
 
 log = logging.getLogger(__name__)
@@ -74,12 +75,15 @@ class KeycloakAuthenticator:
         blueprint = Blueprint("auth", __name__)
         callback_url = rt.settings.public_url + "/login/callback"
 
-        @blueprint.route("/login")
+        @blueprint.route("/login", methods=["GET", "POST"])
         @limiter.limit(rt.settings.login_rate)
+        @limiter.limit(rt.settings.login_rate, methods=["POST"], key_func=login_key)
         def login():
-            next_url = safe_next(request.args.get("next"))
-            if current_identity() is not None:
+            next_url = safe_next(request.values.get("next"))
+            if current_identity() is not None and request.method == "GET":
                 return redirect(next_url)
+            if rt.settings.keycloak_direct_login:
+                return self._direct_login(next_url)
             verifier = secrets.token_urlsafe(48)
             pending = {"state": secrets.token_urlsafe(24), "nonce": secrets.token_urlsafe(24),
                        "verifier": verifier, "next": next_url}
@@ -92,6 +96,13 @@ class KeycloakAuthenticator:
             except (KeycloakError, OSError) as exc:
                 return self._unavailable(exc)
             return redirect(target)
+
+        @blueprint.route("/password/forgot")
+        def forgot_password():
+            """Password recovery is Keycloak's: its page asks for the login and e-mails the link."""
+            query = urlencode({"client_id": rt.settings.keycloak_client_id})
+            return redirect(f"{rt.settings.keycloak_url}realms/{rt.settings.keycloak_realm}"
+                            f"/login-actions/reset-credentials?{query}")
 
         @blueprint.route("/login/callback")
         @limiter.limit(rt.settings.login_rate)
@@ -118,15 +129,7 @@ class KeycloakAuthenticator:
                 return self._failed(_("Sign-in could not be completed. Please sign in again."))
             except OSError as exc:
                 return self._unavailable(exc)
-            identity = self.identity(claims)
-            if not identity.roles:
-                audit("sign-in", "refused", actor=identity.login, details={"reason": "no cabinet role"})
-                return self._failed(_("Your account has no access to this cabinet."))
-            sign_in(identity)
-            session[SESSION_TOKEN] = self.sessions.create(
-                identity.login, tokens.get("refresh_token", ""), tokens.get("id_token", ""),
-                float(tokens.get("expires_in", 300)), float(tokens.get("refresh_expires_in", 1800)))
-            return redirect(pending["next"])
+            return self._start(claims, tokens, pending["next"])
 
         @blueprint.route("/logout", methods=["POST"])
         def logout():
@@ -145,6 +148,44 @@ class KeycloakAuthenticator:
         app.register_blueprint(blueprint)
         app.before_request(self.check_session)
         init_quick_code(app)
+
+    def _start(self, claims: dict, tokens: dict, next_url: str):
+        """Sign the person of checked tokens in, with a session kept on the server."""
+        identity = self.identity(claims)
+        if not identity.roles:
+            audit("sign-in", "refused", actor=identity.login, details={"reason": "no cabinet role"})
+            return self._failed(_("Your account has no access to this cabinet."))
+        sign_in(identity)
+        session[SESSION_TOKEN] = self.sessions.create(
+            identity.login, tokens.get("refresh_token", ""), tokens.get("id_token", ""),
+            float(tokens.get("expires_in", 300)), float(tokens.get("refresh_expires_in", 1800)))
+        return redirect(next_url)
+
+    def _direct_login(self, next_url: str):
+        """The seed's login form in the cabinet, checked by Keycloak's direct access grant (an
+        operator's option: the cabinet then sees the password; see the README)."""
+        from .local import sign_in_page_links
+
+        error = None
+        if request.method == "POST":
+            username = (request.form.get("username") or "").strip()
+            password = request.form.get("password") or ""
+            try:
+                tokens = self.openid.token(username=username, password=password, grant_type="password",
+                                           scope=SCOPE)
+                claims = self.verifier().verify(tokens["access_token"])
+            except KeycloakError:
+                audit("sign-in", "refused", actor="unknown login", details={"via": "direct grant"})
+                error = _("Wrong login or password.")
+            except TokenRejected as exc:
+                log.warning("sign-in refused: a token from Keycloak failed its check: %s", exc.reason)
+                error = _("Sign-in could not be completed. Please sign in again.")
+            except OSError as exc:
+                return self._unavailable(exc)
+            else:
+                return self._start(claims, tokens, next_url)
+        return render_template("login.html", error=error, next=next_url, username=request.form.get("username", ""),
+                               **sign_in_page_links(url_for("auth.forgot_password"))), 401 if error else 200
 
     # --- every request --------------------------------------------------------------------------------
     def check_session(self) -> None:

@@ -15,17 +15,17 @@ from .password_reset import init_password_reset
 from .quick_code import device_has_code, init_quick_code, next_after_sign_in, password_form_notice
 
 
-def _login_key() -> str:
+def login_key() -> str:
     """Rate-limit key of one login name, so a distributed guess at one account is slowed too."""
     return "login:" + (request.form.get("username") or "").strip().lower()[:150]
 
 
-def sign_in_page_links() -> dict:
+def sign_in_page_links(forgot_password_url: str | None = None) -> dict:
     """The public screens the operator links from the sign-in page (support form, applications)."""
     operator = live().cabinet.operator
     links = FlaskLinks(url_adapter())
     return {
-        "forgot_password_url": url_for("password.forgot"),
+        "forgot_password_url": forgot_password_url or url_for("password.forgot"),
         "support_email": operator.support_email,
         "support_url": links.screen(operator.support_screen, {}) if operator.support_screen else "",
         "join_url": links.screen(operator.join_screen, {}) if operator.join_screen else "",
@@ -42,7 +42,7 @@ class LocalAuthenticator:
 
         @blueprint.route("/login", methods=["GET", "POST"])
         @limiter.limit(rate, methods=["POST"])
-        @limiter.limit(rate, methods=["POST"], key_func=_login_key)
+        @limiter.limit(rate, methods=["POST"], key_func=login_key)
         def login():
             next_url = safe_next(request.values.get("next"))
             if current_identity() is not None and request.method == "GET":
