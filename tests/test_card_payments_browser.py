@@ -31,7 +31,7 @@ def sign_in_and_open_the_card_page(page, base):
     page.goto(base + "/login")
     page.get_by_label("Логин").fill("demo1")
     page.get_by_label("Пароль").fill("demo1")
-    page.get_by_role("button", name="Войти").click()
+    page.get_by_role("button", name="Войти", exact=True).click()
     page.goto(base + "/payment")
     page.get_by_role("link", name="Банковская карта").click()
     assert page.get_by_label("Введите сумму, ₽").input_value() == "3146.10"

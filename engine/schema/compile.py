@@ -29,7 +29,8 @@ ROUTE_PARAM = re.compile(r"<([a-z_]+)>")
 _COMMON_SECTION_KEYS = keys_of(SectionSchema())
 _COMMON_FIELD_KEYS = keys_of(FieldSchema())
 # The engine's own addresses: a screen there could never be reached.
-RESERVED_PATHS = frozenset({"login", "logout", "account", "actions", "api", "healthz", "static", "media", "language"})
+RESERVED_PATHS = frozenset({"login", "logout", "account", "actions", "api", "healthz", "static", "media", "language",
+                            "passkeys", "preview", "password", "payments", "pay", "sandbox-acquirer"})
 ACTION_ROOTS = frozenset({"params", "query", "form", "user", "account_id", "today", "month_start"})
 
 

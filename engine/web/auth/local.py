@@ -11,6 +11,7 @@ from ..pages import FlaskLinks, url_adapter
 from ..redirects import safe_next
 from ..runtime import live, runtime
 from . import audit, current_identity, sign_in, sign_out
+from .passkeys import init_passkeys
 from .password_reset import init_password_reset
 from .quick_code import device_has_code, init_quick_code, next_after_sign_in, password_form_notice
 
@@ -64,7 +65,8 @@ class LocalAuthenticator:
                 error = _("Wrong login or password.")
             status = 401 if error else 200
             return render_template("login.html", error=error or password_form_notice(), next=next_url,
-                                   username=request.form.get("username", ""), **sign_in_page_links()), status
+                                   username=request.form.get("username", ""), passkey_sign_in=True,
+                                   **sign_in_page_links()), status
 
         @blueprint.route("/logout", methods=["POST"])
         def logout():
@@ -74,3 +76,4 @@ class LocalAuthenticator:
         app.register_blueprint(blueprint)
         init_quick_code(app)
         init_password_reset(app)
+        init_passkeys(app)
