@@ -119,7 +119,7 @@ class DirectusSource:
         """Take a validated change's items as the last read, until the next refresh: later
         validations build on it."""
         with self._lock:
-            self._items = candidate._items
+            self._items = dict(candidate.items)
             self._fingerprint = candidate.fingerprint()
 
     def has_drafts(self, change: Mapping[str, Any]) -> bool:
@@ -158,6 +158,10 @@ class FrozenSource:
 
     def __init__(self, items, files, cache_dir: Path, drafts: bool, label: str):
         self._items, self._files, self.cache_dir, self.drafts, self.label = items, files, cache_dir, drafts, label
+
+    @property
+    def items(self) -> Mapping[str, list[dict]]:
+        return self._items
 
     def fingerprint(self) -> str:
         return _fingerprint(self._items) + ("-preview" if self.drafts else "")

@@ -90,7 +90,7 @@ class PreviewCache:
         with self._lock:
             if key != self._key:
                 cabinet = rt.compile(frozen)
-                self._value = PreviewCabinet(LiveCabinet.of(cabinet), frozen._items, _editable(resolve(frozen)))
+                self._value = PreviewCabinet(LiveCabinet.of(cabinet), frozen.items, _editable(resolve(frozen)))
                 self._key = key
             return self._value
 
