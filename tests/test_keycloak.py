@@ -186,3 +186,31 @@ def test_the_in_cabinet_login_form_through_the_direct_grant(peer, engine_port, t
         right = client.post("/login", data={"username": "demo1", "password": "demo1", "csrf_token": token})
         assert right.status_code == 302 and "-412,50" in html_text(client.get("/").get_data(as_text=True))
         app.extensions["cabinet"].close()
+
+
+def test_the_realm_export_matches_what_the_engine_expects():
+    """keycloak/realm-cabinet.json (for a real Keycloak in docker-compose) gives the engine the
+    client, roles and claims it reads, and the demo users the demo billing knows."""
+    import json
+
+    from engine.billing.demo import DEMO_USERS
+    from engine.config import load_settings
+    from tests.conftest import ROOT
+    realm = json.loads((ROOT / "keycloak" / "realm-cabinet.json").read_text(encoding="utf-8"))
+    settings = load_settings({})
+    assert {r["name"] for r in realm["roles"]["realm"]} == {"subscriber", "dealer", "operator"}
+    [client] = realm["clients"]
+    assert client["clientId"] == settings.keycloak_client_id and not client["publicClient"]
+    assert client["attributes"]["pkce.code.challenge.method"] == "S256" and not client["directAccessGrantsEnabled"]
+    assert client["redirectUris"] == ["${CABINET_PUBLIC_URL}/login/callback"]
+    claims = {m["config"].get("claim.name") for m in client["protocolMappers"]}
+    assert {settings.keycloak_subscriber_claim, settings.keycloak_dealer_claim} <= claims
+    users = {u["username"]: u for u in realm["users"]}
+    for demo in DEMO_USERS[:2]:
+        user = users[demo["login"]]
+        assert user["realmRoles"] == list(demo["roles"])
+        expected = {"subscriber_id": demo["subscriber_id"], "dealer_id": demo["dealer_id"]}
+        assert {k: v[0] for k, v in user["attributes"].items()} == {k: v for k, v in expected.items() if v}
+    assert realm["resetPasswordAllowed"] and realm["bruteForceProtected"] and realm["loginTheme"] == "cabinet"
+    assert (ROOT / "keycloak" / "themes" / "cabinet" / "login" / "theme.properties").exists()
+    assert "${CABINET_KEYCLOAK_CLIENT_SECRET}" == client["secret"]                    # never a secret in git
