@@ -67,3 +67,17 @@ def test_a_passkey_is_registered_signs_in_and_is_removed(cabinet, device):
     page.get_by_role("button", name="Войти с ключом доступа").click()
     page.wait_for_selector("#passkey-message:has-text('не подходит')")      # the removed passkey opens nothing
     assert "/login" in page.url
+
+
+def test_passkey_sign_in_is_rate_limited_and_refuses_strangers(make_app):
+    client = make_app().test_client()
+    page = client.get("/login").get_data(as_text=True)
+    import re
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    headers = {"X-CSRFToken": token}
+    stranger = client.post("/passkeys/login", json={"id": "made-up", "rawId": "made-up", "type": "public-key",
+                                                    "response": {}}, headers=headers)
+    assert stranger.status_code == 401 and "не подходит" in stranger.get_json()["message"]
+    codes = [client.post("/passkeys/login/options", headers=headers).status_code for _ in range(12)]
+    assert codes[0] == 200 and 429 in codes                    # 10 a minute, like the password form
+    assert client.post("/passkeys/register/options", headers=headers).status_code == 401   # only when signed in
