@@ -214,3 +214,10 @@ def test_the_realm_export_matches_what_the_engine_expects():
     assert realm["resetPasswordAllowed"] and realm["bruteForceProtected"] and realm["loginTheme"] == "cabinet"
     assert (ROOT / "keycloak" / "themes" / "cabinet" / "login" / "theme.properties").exists()
     assert "${CABINET_KEYCLOAK_CLIENT_SECRET}" == client["secret"]                    # never a secret in git
+
+
+def test_passkeys_are_keycloaks_own_with_keycloak(engine, peer):
+    app, base = engine
+    browser, _ = signed_in(base, "demo1")
+    response = browser.get(f"{base}/passkeys", timeout=10, allow_redirects=False)
+    assert response.status_code == 302 and response.headers["Location"].startswith(f"{peer.issuer}/account/")

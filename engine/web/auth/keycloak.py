@@ -149,6 +149,16 @@ class KeycloakAuthenticator:
         app.before_request(self.check_session)
         init_quick_code(app)
 
+        passkeys = Blueprint("passkeys", __name__, url_prefix="/passkeys")
+
+        @passkeys.route("")
+        def manage():
+            """With Keycloak, passkeys are Keycloak's (WebAuthn passwordless): its account console
+            makes, lists and removes them, and its sign-in page uses them."""
+            return redirect(f"{rt.settings.keycloak_url}realms/{rt.settings.keycloak_realm}/account/#/security/signingin")
+
+        app.register_blueprint(passkeys)
+
     def _start(self, claims: dict, tokens: dict, next_url: str):
         """Sign the person of checked tokens in, with a session kept on the server."""
         identity = self.identity(claims)
