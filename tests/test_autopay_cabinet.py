@@ -14,7 +14,7 @@ import requests
 
 from tests.conftest import action_forms, html_text
 from tests.support.sandbox import free_port, sandbox_process
-from tests.support.serving import ThreadedServer
+from tests.support.serving import ThreadedServer, signed_in_session
 
 SECRET = f"autopay-cabinet-{uuid.uuid4().hex}"
 CARD = "4111 1111 1111 1111"
@@ -38,14 +38,6 @@ def cabinet(fresh_postgres_url, make_app, acquirer, smtp_server):
     server = ThreadedServer(app, port, threads=4)
     yield base, app
     server.close()
-
-
-def signed_in(base: str) -> requests.Session:
-    session = requests.Session()
-    page = session.get(base + "/login", timeout=10).text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    session.post(base + "/login", data={"username": "demo1", "password": "demo1", "csrf_token": token}, timeout=10)
-    return session
 
 
 def set_up(session, base: str, **values) -> requests.Response:
@@ -92,7 +84,7 @@ def letters(smtp_server, count: int, seconds: float = 10) -> list:
 def test_autopay_needs_consent_saves_the_card_charges_once_a_day_and_turns_off_in_one_click(cabinet, smtp_server):
     base, app = cabinet
     billing = app.extensions["cabinet"].binding
-    session = signed_in(base)
+    session = signed_in_session(base)
     page = html_text(session.get(base + "/payment", timeout=10).text)
     assert "Автоплатёж" in page                                          # a way of paying on the payment screen
 
@@ -132,7 +124,7 @@ def test_autopay_needs_consent_saves_the_card_charges_once_a_day_and_turns_off_i
 
 def test_a_card_not_saved_on_the_banks_page_leaves_autopay_off(cabinet):
     base, app = cabinet
-    session = signed_in(base)
+    session = signed_in_session(base)
     back = pay(set_up(session, base).headers["Location"], save_card=False)
     receipt = settled(session, back.headers["Location"])
     assert "Счёт пополнен" in receipt and "Карта не сохранена" in receipt
@@ -153,13 +145,13 @@ def test_a_failed_charge_is_e_mailed_once_and_shown_in_the_cabinet(cabinet, smtp
     [letter] = letters(smtp_server, 1)
     assert letter["To"] == PAYER and "108842" in letter["Subject"]
     assert "300.00" in letter.get_content() and "5555 55" in letter.get_content()
-    page = html_text(signed_in(base).get(base + "/payment/autopay", timeout=10).text)
+    page = html_text(signed_in_session(base).get(base + "/payment/autopay", timeout=10).text)
     assert "Последнее автопополнение не прошло" in page
 
 
 def test_autopay_for_someone_elses_account_does_not_exist(cabinet):
     base, app = cabinet
-    session = signed_in(base)
+    session = signed_in_session(base)
     response = set_up(session, base, account_id="108900")                # demo3's account
     assert response.status_code == 404
     assert app.extensions["cabinet"].payments["autopay"].rule("108900") is None

@@ -12,7 +12,7 @@ import requests
 
 from tests.conftest import action_forms
 from tests.support.sandbox import free_port, sandbox_process
-from tests.support.serving import ThreadedServer
+from tests.support.serving import ThreadedServer, signed_in_session
 
 SECRET = f"engine-test-{uuid.uuid4().hex}"
 SUCCESS, DECLINE = "4111 1111 1111 1111", "4000 0000 0000 0002"
@@ -39,14 +39,6 @@ def served(fresh_postgres_url, make_app, acquirer):
     yield serve
     for server in servers:
         server.close()
-
-
-def browser(base: str) -> requests.Session:
-    session = requests.Session()
-    page = session.get(base + "/login", timeout=10).text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    session.post(base + "/login", data={"username": "demo1", "password": "demo1", "csrf_token": token}, timeout=10)
-    return session
 
 
 def top_up_form(session, base: str, amount: str) -> dict:
@@ -77,7 +69,7 @@ def test_card_top_up_double_click_pays_once_and_credits_once(served):
     base, app = served()
     billing = app.extensions["cabinet"].binding
     before = billing.account("108842").balance
-    session = browser(base)
+    session = signed_in_session(base)
     form = top_up_form(session, base, "500.00")
     first = session.post(base + "/actions/card_top_up", data=form, allow_redirects=False, timeout=10)
     second = session.post(base + "/actions/card_top_up", data=form, allow_redirects=False, timeout=10)  # double click
@@ -96,7 +88,7 @@ def test_a_declined_card_changes_nothing(served):
     base, app = served()
     billing = app.extensions["cabinet"].binding
     before = billing.account("108842").balance
-    session = browser(base)
+    session = signed_in_session(base)
     started = session.post(base + "/actions/card_top_up", data=top_up_form(session, base, "300"),
                            allow_redirects=False, timeout=10)
     back = pay_on_the_hosted_page(started.headers["Location"], DECLINE)
@@ -115,7 +107,7 @@ def test_a_notification_with_a_bad_signature_is_refused(served):
 
 def test_amounts_outside_the_operators_limits_are_refused(served):
     base, app = served()
-    session = browser(base)
+    session = signed_in_session(base)
     response = session.post(base + "/actions/card_top_up", data=top_up_form(session, base, "20000"),
                             allow_redirects=True, timeout=10)
     assert "Введите сумму от 10.00 до 15000.00" in response.text
@@ -129,7 +121,7 @@ def test_the_gateway_down_is_a_clear_message_and_nothing_is_paid(fresh_postgres_
                                                              "secret": SECRET}, database_url=fresh_postgres_url)
     server = ThreadedServer(app, port, threads=2)
     try:
-        session = browser(base)
+        session = signed_in_session(base)
         response = session.post(base + "/actions/card_top_up", data=top_up_form(session, base, "500"), timeout=10)
         assert "Банк не отвечает" in response.text
         assert all(p.status == "created" for p in app.extensions["cabinet"].payments["ledger"].of_login("demo1"))
@@ -184,7 +176,7 @@ def test_the_receipt_is_e_mailed_to_the_payer_once(fresh_postgres_url, make_app,
                    database_url=fresh_postgres_url, smtp_url=smtp_server.url, mail_poll_seconds=0.1)
     server = ThreadedServer(app, port, threads=4)
     try:
-        session = browser(base)
+        session = signed_in_session(base)
         started = session.post(base + "/actions/card_top_up", data=top_up_form(session, base, "250"),
                                allow_redirects=False, timeout=10)
         back = pay_on_the_hosted_page(started.headers["Location"], SUCCESS)

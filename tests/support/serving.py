@@ -1,8 +1,10 @@
 """The engine under waitress in a thread, for tests that need real HTTP (a gateway calling back)."""
 from __future__ import annotations
 
+import re
 import threading
 
+import requests
 import waitress
 
 
@@ -21,3 +23,12 @@ class ThreadedServer:
     def close(self) -> None:
         self.server.close()
         self.thread.join(timeout=5)
+
+
+def signed_in_session(base: str, login: str = "demo1") -> requests.Session:
+    """A browser-like session signed in to the engine at ``base`` with the local password form."""
+    session = requests.Session()
+    page = session.get(base + "/login", timeout=10).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    session.post(base + "/login", data={"username": login, "password": login, "csrf_token": token}, timeout=10)
+    return session
