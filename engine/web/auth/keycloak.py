@@ -20,6 +20,7 @@ import base64
 import hashlib
 import logging
 import secrets
+from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, g, redirect, render_template, request, session, url_for
@@ -208,7 +209,6 @@ class KeycloakAuthenticator:
             sign_out()
             session.pop(SESSION_TOKEN, None)
             return
-        from datetime import datetime, timezone
         if kept.access_expires_at > datetime.now(timezone.utc):
             return
         try:
