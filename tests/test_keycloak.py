@@ -70,15 +70,25 @@ def submit(browser: requests.Session, page: requests.Response, username: str, pa
 
 def signed_in(base: str, username: str, next_url: str = "/") -> tuple[requests.Session, requests.Response]:
     browser = requests.Session()
-    landing = submit(browser, to_peer_form(browser, base, next_url), username, username)
+    landing = skip_the_code(browser, submit(browser, to_peer_form(browser, base, next_url), username, username))
     return browser, landing
+
+
+def skip_the_code(browser: requests.Session, landing: requests.Response) -> requests.Response:
+    """After the first sign-in the cabinet offers a quick-login code; "Пропустить"."""
+    if "/quick-code/setup" not in landing.url:
+        return landing
+    token = re.search(r'name="csrf_token" value="([^"]+)"', landing.text).group(1)
+    nxt = parse_qs(urlsplit(landing.url).query).get("next", ["/"])[0]
+    return browser.post(landing.url.split("/quick-code")[0] + "/quick-code/skip",
+                        data={"csrf_token": token, "next": nxt}, timeout=10)
 
 
 def test_a_subscriber_signs_in_with_pkce_and_sees_their_cabinet(engine):
     app, base = engine
     browser = requests.Session()
     form = to_peer_form(browser, base)
-    landing = submit(browser, form, "demo1", "demo1")
+    landing = skip_the_code(browser, submit(browser, form, "demo1", "demo1"))
     assert landing.url == f"{base}/" and "-412,50" in html_text(landing.text)
     assert browser.get(f"{base}/dealer", timeout=10).status_code == 404            # not a dealer's screen
     query = parse_qs(urlsplit(form.history[0].headers["Location"]).query)          # the engine's redirect
@@ -141,7 +151,7 @@ def test_a_wrong_state_and_a_replayed_code_are_refused(engine):
     first = requests.Session()
     first.cookies = browser.cookies.copy()
     once = first.get(callback, timeout=10)
-    assert once.url == f"{base}/", html_text(once.text)[:300]            # the code once
+    assert once.url.startswith(f"{base}/quick-code/setup"), html_text(once.text)[:300]   # the code once: in
     replay = browser.get(callback, timeout=10)                           # the same code again
     assert replay.status_code == 400 and "Не удалось завершить вход" in html_text(replay.text)
     assert browser.get(f"{base}/", timeout=10, allow_redirects=False).status_code == 302
@@ -152,14 +162,6 @@ def test_next_never_leads_off_the_site(engine):
     for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
         browser, landing = signed_in(base, "demo1", next_url=target)
         assert landing.url == f"{base}/", target
-
-
-def test_sign_in_attempts_are_rate_limited(engine):
-    app, base = engine
-    browser = requests.Session()
-    codes = [browser.get(f"{base}/login/callback", params={"state": "x", "code": "y"}, timeout=10).status_code
-             for _ in range(35)]
-    assert 429 in codes
 
 
 def test_password_recovery_is_keycloaks(engine, peer):
@@ -221,3 +223,47 @@ def test_passkeys_are_keycloaks_own_with_keycloak(engine, peer):
     browser, _ = signed_in(base, "demo1")
     response = browser.get(f"{base}/passkeys", timeout=10, allow_redirects=False)
     assert response.status_code == 302 and response.headers["Location"].startswith(f"{peer.issuer}/account/")
+
+
+
+def test_the_quick_code_renews_the_keycloak_session_until_logout(engine):
+    app, base = engine
+    browser = requests.Session()
+    offer = submit(browser, to_peer_form(browser, base), "demo1", "demo1")
+    assert "/quick-code/setup" in offer.url
+    page = offer
+    for step in ("first", "repeat"):                                 # the code, and the code again
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        page = browser.post(offer.url, data={"csrf_token": token, "code": "2580", "step": step}, timeout=10)
+    answer = page
+    assert answer.url == f"{base}/" and "-412,50" in html_text(answer.text)
+    from engine.web.auth.quick_code import DEVICE_COOKIE
+    device = {c.name: c.value for c in browser.cookies if c.name == DEVICE_COOKIE}
+    assert device, "the device keeps its code's cookie"
+    later = requests.Session()                                     # the browser's session is gone; the device stays
+    for name, value in device.items():
+        later.cookies.set(name, value)
+    code_page = later.get(f"{base}/login", timeout=10)
+    assert "/quick-code" in code_page.url
+    token = re.search(r'name="csrf_token" value="([^"]+)"', code_page.text).group(1)
+    back = later.post(code_page.url, data={"csrf_token": token, "code": "2580"}, timeout=10)
+    assert back.url == f"{base}/" and "-412,50" in html_text(back.text)       # renewed through Keycloak
+    page = later.get(f"{base}/", timeout=10).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    later.post(f"{base}/logout", data={"csrf_token": token}, timeout=10, allow_redirects=False)
+    again = requests.Session()
+    for name, value in device.items():
+        again.cookies.set(name, value)
+    code_page = again.get(f"{base}/login", timeout=10)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', code_page.text).group(1)
+    refused = again.post(code_page.url, data={"csrf_token": token, "code": "2580"}, timeout=10)
+    assert "/realms/" in refused.url                                # signed out: Keycloak asks for the password
+
+
+def test_sign_in_attempts_are_rate_limited(engine):
+    """Last in the module: it uses up this address's attempts."""
+    app, base = engine
+    browser = requests.Session()
+    codes = [browser.get(f"{base}/login/callback", params={"state": "x", "code": "y"}, timeout=10).status_code
+             for _ in range(35)]
+    assert 429 in codes

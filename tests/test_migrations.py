@@ -25,10 +25,18 @@ def test_migrations_build_the_models_tables_exactly(fresh_postgres_url):
 
 
 def test_a_database_made_before_migrations_is_adopted(tmp_path):
+    from alembic import command
+    from alembic.config import Config
+
+    from engine.state.db import BASELINE, MIGRATIONS
     db = Database(f"sqlite:///{tmp_path / 'old.sqlite'}")
-    before = ["local_users", "audit_log", "outbox", "quick_codes", "support_requests", "client_applications"]
-    Base.metadata.create_all(db.engine, tables=[Base.metadata.tables[name] for name in before])
-    db.migrate()                                             # as an engine before migrations left it
+    with db.engine.begin() as connection:                    # the tables of the first release, unversioned:
+        config = Config()                                    # as an engine before migrations left them
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = connection
+        command.upgrade(config, BASELINE)
+        connection.execute(text("DROP TABLE alembic_version"))
+    db.migrate()
     assert {"payments", "payment_events"} <= set(inspect(db.engine).get_table_names())
     assert _head(db) and "local_users" in inspect(db.engine).get_table_names()
     db.dispose()

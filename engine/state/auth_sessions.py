@@ -65,12 +65,20 @@ class AuthSessionStore:
                 refresh_token=self._seal(refresh_token), id_token=self._seal(id_token)))
         return token
 
+    @staticmethod
+    def ref(token: str) -> str:
+        """A session's id: names it without being a credential (what a quick-login code keeps)."""
+        return _hash(token)
+
     def get(self, token: str | None) -> Tokens | None:
         """The session's tokens, or None when it is unknown, revoked or over."""
-        if not token:
+        return self.by_ref(_hash(token)) if token else None
+
+    def by_ref(self, ref: str | None) -> Tokens | None:
+        if not ref:
             return None
         with self.db.session() as session:
-            row = session.get(AuthSession, _hash(token))
+            row = session.get(AuthSession, ref)
             if row is None or row.revoked_at is not None or _aware(row.expires_at) <= _now():
                 return None
             try:
@@ -88,9 +96,12 @@ class AuthSessionStore:
 
     def revoke(self, token: str | None) -> None:
         if token:
-            with self.db.session() as session:
-                session.execute(update(AuthSession).where(AuthSession.id == _hash(token))
-                                .values(revoked_at=_now(), refresh_token="", id_token=""))
+            self.revoke_ref(_hash(token))
+
+    def revoke_ref(self, ref: str) -> None:
+        with self.db.session() as session:
+            session.execute(update(AuthSession).where(AuthSession.id == ref)
+                            .values(revoked_at=_now(), refresh_token="", id_token=""))
 
     def revoke_login(self, login: str) -> int:
         """Sign a person out everywhere (an operator's decision, or a stolen device)."""

@@ -32,6 +32,8 @@ class QuickCode(Base):
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # with Keycloak: the server-side session the code renews (its id, which is a hash: no credential)
+    session_ref: Mapped[str] = mapped_column(String(64), server_default="")
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Attempt:
     login: str | None = None
     failed_attempts: int = 0
     disabled: bool = False          # this wrong attempt was the last one allowed
+    session_ref: str = ""           # with Keycloak: the session the code renews
 
     @property
     def attempts_left(self) -> int:
@@ -75,7 +78,7 @@ class QuickCodeStore:
         with self.db.session() as session:
             return session.get(QuickCode, _device_hash(device_id))
 
-    def set(self, device_id: str, login: str, code: str, replaces: str | None = None) -> bool:
+    def set(self, device_id: str, login: str, code: str, replaces: str | None = None, session_ref: str = "") -> bool:
         """Store ``code`` for ``login`` on a new device id; drop the code of the id it replaces.
         Returns whether a previous code was dropped."""
         with self.db.session() as session:
@@ -84,7 +87,8 @@ class QuickCodeStore:
                 session.delete(previous)
             session.add(QuickCode(device_hash=_device_hash(device_id), login=login,
                                   code_hash=generate_password_hash(_salted(device_id, code)),
-                                  failed_attempts=0, disabled=False, created_at=datetime.now(timezone.utc)))
+                                  failed_attempts=0, disabled=False, created_at=datetime.now(timezone.utc),
+                                  session_ref=session_ref))
         return previous is not None
 
     def verify(self, device_id: str | None, code: str) -> Attempt:
@@ -112,9 +116,15 @@ class QuickCodeStore:
             if check_password_hash(row.code_hash, _salted(device_id, code)):
                 row.failed_attempts = 0
                 row.last_used_at = datetime.now(timezone.utc)
-                return Attempt("ok", row.login)
+                return Attempt("ok", row.login, session_ref=row.session_ref or "")
             row.disabled = row.failed_attempts >= MAX_FAILED_ATTEMPTS
             return Attempt("wrong", row.login, row.failed_attempts, row.disabled)
+
+    def rebind(self, device_id: str, session_ref: str) -> None:
+        """The code now renews this session (the one it restored)."""
+        with self.db.session() as session:
+            session.execute(update(QuickCode).where(QuickCode.device_hash == _device_hash(device_id))
+                            .values(session_ref=session_ref))
 
     def remove_all(self, login: str) -> int:
         """Delete every device's code of ``login`` (after a password reset); returns how many."""

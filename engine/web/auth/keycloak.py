@@ -34,7 +34,7 @@ from ..extensions import limiter_of
 from ..redirects import safe_next
 from ..runtime import runtime
 from . import SESSION_USER, audit, current_identity, sign_in, sign_out
-from .quick_code import init_quick_code
+from .quick_code import device_has_code, init_quick_code, next_after_sign_in
 from .local import login_key
 from .tokens import TokenRejected, TokenVerifier
 
@@ -85,6 +85,8 @@ class KeycloakAuthenticator:
                 return redirect(next_url)
             if rt.settings.keycloak_direct_login:
                 return self._direct_login(next_url)
+            if not request.args.get("password") and device_has_code():
+                return redirect(url_for("quick_code.code_sign_in", next=next_url))   # "?password=1" opts out
             verifier = secrets.token_urlsafe(48)
             pending = {"state": secrets.token_urlsafe(24), "nonce": secrets.token_urlsafe(24),
                        "verifier": verifier, "next": next_url}
@@ -130,7 +132,7 @@ class KeycloakAuthenticator:
                 return self._failed(_("Sign-in could not be completed. Please sign in again."))
             except OSError as exc:
                 return self._unavailable(exc)
-            return self._start(claims, tokens, pending["next"])
+            return self._start(claims, tokens, pending["next"], offer_code=True)
 
         @blueprint.route("/logout", methods=["POST"])
         def logout():
@@ -148,6 +150,7 @@ class KeycloakAuthenticator:
 
         app.register_blueprint(blueprint)
         app.before_request(self.check_session)
+        app.extensions["cabinet_restorer"] = KeycloakRestorer(self)
         init_quick_code(app)
 
         passkeys = Blueprint("passkeys", __name__, url_prefix="/passkeys")
@@ -160,8 +163,9 @@ class KeycloakAuthenticator:
 
         app.register_blueprint(passkeys)
 
-    def _start(self, claims: dict, tokens: dict, next_url: str):
-        """Sign the person of checked tokens in, with a session kept on the server."""
+    def _start(self, claims: dict, tokens: dict, next_url: str, offer_code: bool = False):
+        """Sign the person of checked tokens in, with a session kept on the server (and, after the
+        browser flow, offer a quick-login code for this device)."""
         identity = self.identity(claims)
         if not identity.roles:
             audit("sign-in", "refused", actor=identity.login, details={"reason": "no cabinet role"})
@@ -170,7 +174,7 @@ class KeycloakAuthenticator:
         session[SESSION_TOKEN] = self.sessions.create(
             identity.login, tokens.get("refresh_token", ""), tokens.get("id_token", ""),
             float(tokens.get("expires_in", 300)), float(tokens.get("refresh_expires_in", 1800)))
-        return redirect(next_url)
+        return redirect(next_after_sign_in(identity, next_url) if offer_code else next_url)
 
     def _direct_login(self, next_url: str):
         """The seed's login form in the cabinet, checked by Keycloak's direct access grant (an
@@ -261,3 +265,46 @@ class KeycloakAuthenticator:
         log.warning("Keycloak is not reachable: %s", type(exc).__name__)
         return render_template("sign_in_failed.html", retry_url=url_for("auth.login"),
                                message=_("Sign-in is not available right now. Please try again in a few minutes.")), 503
+
+
+class KeycloakRestorer:
+    """How a quick-login code signs someone in again with Keycloak: the code keeps a reference to
+    the server-side session it was made in, and entering it renews that session through Keycloak
+    (which may refuse: a person signed out, disabled or changed there is not restored)."""
+
+    def __init__(self, authenticator: KeycloakAuthenticator):
+        self.authenticator = authenticator
+
+    def reference(self) -> str:
+        token = session.get(SESSION_TOKEN)
+        return AuthSessionStore.ref(token) if token else ""
+
+    def restore(self, login: str, session_ref: str) -> tuple[Identity | None, str]:
+        sessions = self.authenticator.sessions
+        kept = sessions.by_ref(session_ref)
+        if kept is None or not kept.refresh_token:
+            return None, "the session the code renews is over"
+        try:
+            renewed = self.authenticator.openid.refresh_token(kept.refresh_token)
+            claims = self.authenticator.verifier().verify(renewed["access_token"])
+        except (KeycloakError, TokenRejected) as exc:
+            sessions.revoke_ref(session_ref)
+            return None, f"Keycloak did not renew the session ({type(exc).__name__})"
+        identity = self.authenticator.identity(claims)
+        if identity.login != login or not identity.roles:
+            return None, "Keycloak names another person or no cabinet role"
+        g.restored_session = sessions.create(
+            identity.login, renewed.get("refresh_token") or kept.refresh_token,
+            renewed.get("id_token") or kept.id_token, float(renewed.get("expires_in", 300)),
+            float(renewed.get("refresh_expires_in", 1800)))
+        sessions.revoke_ref(session_ref)
+        return identity, ""
+
+    def after_sign_in(self, device_id: str | None) -> None:
+        """The browser holds the renewed session, and the code renews that one from now on."""
+        token = g.pop("restored_session", None)
+        if token:
+            session[SESSION_TOKEN] = token
+            if device_id:
+                from ...state.quick_codes import QuickCodeStore
+                QuickCodeStore(runtime().db).rebind(device_id, AuthSessionStore.ref(token))

@@ -120,7 +120,8 @@ def init_quick_code(app: Flask) -> None:
             return _page("quick_code_setup.html", 422, step="first", next=next_url,
                          error=_("The codes do not match. Enter a new code and repeat it."))
         device_id = new_device_id()
-        replaced = _store().set(device_id, identity.login, code, replaces=_device_id())
+        replaced = _store().set(device_id, identity.login, code, replaces=_device_id(),
+                                session_ref=_restorer().reference())
         audit("quick-code:set", "ok", actor=identity.login, details={"replaced": replaced})
         response = redirect(next_url)
         _set_device_cookie(response, device_id)
@@ -149,7 +150,7 @@ def init_quick_code(app: Flask) -> None:
         if attempt.outcome == "unavailable":       # removed or disabled since the page was shown
             return _to_password_form(next_url)
         if attempt.outcome == "ok":
-            return _sign_in_by_code(attempt.login, next_url)
+            return _sign_in_by_code(attempt, next_url)
         audit("quick-code:sign-in", "refused", actor=attempt.login,
               details={"failed_attempts": attempt.failed_attempts})
         if attempt.disabled:
@@ -171,16 +172,36 @@ def init_quick_code(app: Flask) -> None:
     app.register_blueprint(blueprint)
 
 
-def _sign_in_by_code(login: str, next_url: str):
-    # rebuilt from the user store, so a removed user, or changed roles, are never restored from an old code
-    user = UserStore(runtime().db).get(login)
-    if user is None:
+class LocalRestorer:
+    """How a code signs in again with the local sign-in: the user as the user store has them now."""
+
+    def reference(self) -> str:
+        return ""
+
+    def restore(self, login: str, session_ref: str) -> tuple[Identity | None, str]:
+        # rebuilt from the user store, so a removed user, or changed roles, are never restored from an old code
+        user = UserStore(runtime().db).get(login)
+        if user is None:
+            return None, "no such user"
+        return Identity(user.login, user.name, user.role_set, user.subscriber_id, user.dealer_id), ""
+
+
+def _restorer():
+    return current_app.extensions.get("cabinet_restorer") or LocalRestorer()
+
+
+def _sign_in_by_code(attempt, next_url: str):
+    identity, reason = _restorer().restore(attempt.login, attempt.session_ref)
+    if identity is None:
         _store().remove(_device_id())
-        audit("quick-code:sign-in", "refused", actor=login, details={"reason": "no such user"})
-        audit("quick-code:removed", "ok", actor=login, details={"reason": "no such user"})
+        audit("quick-code:sign-in", "refused", actor=attempt.login, details={"reason": reason})
+        audit("quick-code:removed", "ok", actor=attempt.login, details={"reason": reason})
         response = _to_password_form(next_url)
         _forget_device_cookie(response)
         return response
-    sign_in(Identity(user.login, user.name, user.role_set, user.subscriber_id, user.dealer_id))
-    audit("quick-code:sign-in", "ok", actor=user.login)
+    sign_in(identity)
+    after = getattr(_restorer(), "after_sign_in", None)
+    if after is not None:
+        after(_device_id())
+    audit("quick-code:sign-in", "ok", actor=identity.login)
     return redirect(next_url)
