@@ -81,3 +81,10 @@ def test_passkey_sign_in_is_rate_limited_and_refuses_strangers(make_app):
     codes = [client.post("/passkeys/login/options", headers=headers).status_code for _ in range(12)]
     assert codes[0] == 200 and 429 in codes                    # 10 a minute, like the password form
     assert client.post("/passkeys/register/options", headers=headers).status_code == 401   # only when signed in
+
+
+def test_a_passkey_is_offered_after_the_first_sign_in(make_app):
+    from tests.conftest import sign_in
+    client = make_app().test_client()
+    offer = client.get(sign_in(client).headers["Location"]).get_data(as_text=True)
+    assert 'href="/passkeys"' in offer and "добавьте ключ входа" in offer          # beside the quick-login code
