@@ -12,6 +12,17 @@ from .config import ConfigError
 from .schema import SchemaInvalid
 
 
+def _settings_or_exit():
+    """The CABINET_* settings, or every problem with them and exit code 2."""
+    from .config import load_settings
+
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+
+
 def _print_issues(exc: SchemaInvalid) -> None:
     for issue in exc.issues:
         click.echo(str(issue), err=True)
@@ -93,14 +104,9 @@ def serve(host: str, port: int, schemas: Path | None, threads: int) -> None:
 def payment_link_command(account_id: str) -> None:
     """Print a signed link that lets anyone holding it pay into ACCOUNT_ID without signing in
     (for suspension letters). It expires after CABINET_PAYMENT_LINK_DAYS days."""
-    from .config import load_settings
     from .web.payment_links import payment_link
 
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        click.echo(str(exc), err=True)
-        sys.exit(2)
+    settings = _settings_or_exit()
     if not settings.public_url:
         click.echo("CABINET_PUBLIC_URL: set it to the address subscribers open the cabinet at", err=True)
         sys.exit(2)
@@ -309,15 +315,10 @@ def directus_snapshot(url, admin_email, admin_password) -> None:
 def export_command(folder: Path, drafts: bool) -> None:
     """Write the cabinet from Directus (CABINET_DIRECTUS_URL, CABINET_DIRECTUS_TOKEN) to FOLDER as
     YAML, with its media; `cabinet validate FOLDER` and CABINET_SCHEMAS=FOLDER take it back."""
-    from .config import load_settings
     from .directus.client import DirectusClient, DirectusError
     from .directus.transfer import export_cabinet
 
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        click.echo(str(exc), err=True)
-        sys.exit(2)
+    settings = _settings_or_exit()
     if not settings.directus_url:
         click.echo("CABINET_DIRECTUS_URL: set it (and CABINET_DIRECTUS_TOKEN) to export from Directus", err=True)
         sys.exit(2)

@@ -3,16 +3,11 @@
 # speaks to) and its one dependency, installed with npm from preview/package-lock.json and copied,
 # with our own preview.js, into preview/dist (git-ignored), which the engine serves on preview pages.
 set -euo pipefail
-cd "$(dirname "$0")/../preview"
+HERE="$(cd "$(dirname "$0")" && pwd)"
+cd "$HERE/../preview"
 
-if [ -z "${NODE_HOME:-}" ]; then
-  eval "$(bash ../scripts/install-directus.sh | grep '^NODE_HOME=')"
-fi
-export PATH="$NODE_HOME/bin:$PATH"
-
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error
-fi
+source "$HERE/node-env.sh"
+npm_ci_if_changed
 mkdir -p dist
 # the visual editing bundle takes observe-rect from a global named observeRect
 { cat node_modules/@reach/observe-rect/dist/observe-rect.umd.production.min.js
