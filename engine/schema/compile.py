@@ -23,6 +23,7 @@ from .model import (
     ActionSpec, Branding, Cabinet, Choice, DataCall, FieldSpec, InputSpec, ItemAction, LinkSpec, NavItem, Operator,
     ScreenSpec, SectionSpec, frozen_map,
 )
+from .palette import contrast_problems, dark_palette, light_palette
 from .structure import CabinetSchema, FieldSchema, SectionSchema, flatten_errors, keys_of
 
 ROUTE_PARAM = re.compile(r"<([a-z_]+)>")
@@ -133,11 +134,18 @@ class Compiler:
             support_phone=str(operator_raw.get("support_phone", "")),
         )
         branding_raw = _mapping(data.get("branding"))
+        colors = _mapping(branding_raw.get("colors"))
+        # Text the subscriber cannot read is a schema error like any other (WCAG AA, 4.5:1).
+        for name, message in contrast_problems(colors):
+            self.error(("branding", "colors", name), message)
+        light = light_palette(colors)
         branding = Branding(
             logo=str(branding_raw.get("logo", "")),
-            colors=frozen_map(_mapping(branding_raw.get("colors"))),
+            colors=frozen_map(colors),
             font=str(branding_raw.get("font", "")),
             radius=branding_raw.get("radius") if isinstance(branding_raw.get("radius"), int) else None,
+            light=light,
+            dark=dark_palette(light),
         )
 
         self.collections = compile_collections(data.get("content"), self.locales, self.error, self.text)

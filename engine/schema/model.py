@@ -8,6 +8,7 @@ from typing import Any, Mapping
 
 from ..billing.contract import Operation
 from .expressions import Expr, Text
+from .palette import BASE_LIGHT, dark_palette, light_palette
 
 
 def frozen_map(value: Mapping | None = None) -> Mapping:
@@ -150,9 +151,13 @@ class Operator:
 @dataclass(frozen=True)
 class Branding:
     logo: str = ""
-    colors: Mapping[str, str] = field(default_factory=frozen_map)
+    colors: Mapping[str, str] = field(default_factory=frozen_map)   # as the operator wrote them
     font: str = ""
     radius: int | None = None
+    # The effective palettes (name -> "#rrggbb"): the base theme's defaults overlaid with the operator's
+    # colours, and the dark palette derived from them. The compiler computes them; templates emit them.
+    light: Mapping[str, str] = field(default_factory=lambda: light_palette({}))
+    dark: Mapping[str, str] = field(default_factory=lambda: dark_palette(BASE_LIGHT))
 
 
 @dataclass(frozen=True)
