@@ -9,6 +9,8 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "media-src 'self' https:",
     "style-src 'self' 'unsafe-inline'",     # branding colours are inline custom properties
     "script-src 'self'",
+    "worker-src 'self'",                    # the service worker (/sw.js)
+    "manifest-src 'self'",
     "object-src 'none'",
     "base-uri 'self'",
     "form-action 'self'",
