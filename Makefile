@@ -30,11 +30,12 @@ studio: setup node-parts
 
 # The Node parts, with Node 22 from the cache: the Directus extension bundle (hooks, status endpoint
 # and panel; built and unit-tested), the preview's visual editing scripts, and the OpenID Connect
-# provider the Keycloak tests sign in with.
+# provider the Keycloak tests sign in with, and axe-core, which the browser tests run in every page.
 node-parts:
 	scripts/build-extension.sh
 	scripts/build-preview.sh
 	scripts/build-oidc-peer.sh
+	scripts/build-browser-checks.sh
 
 services:
 	scripts/ensure-services.sh

@@ -20,6 +20,11 @@ case "$(uname -m)" in
 esac
 command -v npm >/dev/null || { echo "install-directus: npm is missing; install Node.js and npm first" >&2; exit 2; }
 
+# One install at a time: build scripts may run side by side and must not share a half-built tree.
+mkdir -p "$CACHE"
+exec 9>"$CACHE/.install.lock"
+flock 9
+
 if [ ! -x "$NODE_HOME/bin/node" ]; then
   echo "install-directus: installing Node $NODE_VERSION into $NODE_PACKAGE_DIR" >&2
   mkdir -p "$NODE_PACKAGE_DIR"

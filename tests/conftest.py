@@ -159,3 +159,44 @@ def chromium():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield browser
         browser.close()
+
+
+VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
+
+
+@pytest.fixture
+def browser_page(chromium):
+    """Open pages in new Chromium contexts: ``browser_page("phone", locale="ru-RU")``. Each context has
+    axe-core injected (tests/support/axe.py), its own cookies, and is closed after the test."""
+    from tests.support.axe import axe_script_path
+
+    contexts = []
+
+    def open_page(viewport: str = "phone", locale: str = "ru-RU", javascript: bool = True,
+                  color_scheme: str = "light"):
+        phone = viewport == "phone"
+        context = chromium.new_context(viewport=VIEWPORTS[viewport], locale=locale, color_scheme=color_scheme,
+                                       java_script_enabled=javascript, is_mobile=phone, has_touch=phone)
+        context.set_default_timeout(15_000)
+        if javascript:
+            context.add_init_script(path=axe_script_path())
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def served_demo(fresh_postgres_url, make_app):
+    """The demo cabinet served for real by waitress (with its in-process sandbox acquirer): (base URL, app)."""
+    from tests.support.processes import free_port
+    from tests.support.serving import ThreadedServer
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    app = make_app(public_url=base, database_url=fresh_postgres_url)
+    server = ThreadedServer(app, port, threads=6)
+    yield base, app
+    server.close()

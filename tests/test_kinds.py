@@ -5,6 +5,7 @@ pipeline from a schema to HTML is tested elsewhere)."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -732,7 +733,7 @@ def _layout_context(**values):
 
 def test_screen_page_has_landmarks_navigation_and_sections(env):
     html = env.get_template("screen.html").render(page=_page(back_url="/"), **_layout_context())
-    assert html.startswith("<!doctype html>") and '<html lang="ru">' in html
+    assert html.startswith("<!doctype html>") and '<html lang="ru" dir="ltr">' in html
     assert '<meta name="viewport"' in html and 'href="/static/cabinet.css"' in html
     assert "<header" in html and "<main" in html and '<nav class="tabbar"' in html
     assert '<a class="tabbar__item" href="/" aria-current="page">' in html
@@ -820,10 +821,17 @@ def test_confirm_page(env):
 
 
 def test_css_declares_the_brand_properties():
+    from engine.schema.palette import dark_palette, light_palette
+
     css = (TEMPLATES.parent / "static" / "cabinet.css").read_text(encoding="utf-8")
-    for prop in ("--color-primary", "--color-on-primary", "--color-bg", "--color-surface", "--color-text",
-                 "--color-muted", "--color-success", "--color-warning", "--color-danger", "--radius", "--font"):
+    for prop in ("--radius", "--font"):
         assert f"{prop}:" in css
+    # every colour the theme uses is one the layout emits from both palettes
+    used = set(re.findall(r"var\(--color-([a-z-]+)\)", css))
+    emitted = {name.replace("_", "-") for name in light_palette({})}
+    assert used <= emitted, used - emitted
+    assert emitted == {name.replace("_", "-") for name in dark_palette(light_palette({}))}
+    assert {"primary", "on-primary", "bg", "surface", "text", "muted", "success", "warning", "danger"} <= used
     assert "font-family: var(--font)" in css
     assert "prefers-reduced-motion" in css and ":focus-visible" in css
     assert "@media (max-width: 599px)" in css and "@media (min-width: 900px)" in css

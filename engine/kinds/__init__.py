@@ -33,8 +33,11 @@ def section_kind_registry() -> Registry[SectionKind]:
 
 def template_globals() -> dict[str, Callable[..., Any]]:
     """Helpers the theme templates call; the web app adds them to its Jinja environment
-    (``sections/content.html`` renders its markdown body with ``render_markdown``)."""
-    return {"render_markdown": render_markdown}
+    (``sections/content.html`` renders its markdown body with ``render_markdown``; ``icons.html``
+    draws Lucide icons with ``lucide``)."""
+    from lucide.jinja import lucide
+
+    return {"render_markdown": render_markdown, "lucide": lucide}
 
 
 def _add_plugins(registry: Registry, group: str, base: type) -> None:

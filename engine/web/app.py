@@ -24,13 +24,13 @@ from ..notify import channel_registry
 from ..state import Database
 from ..state.outbox import Outbox
 from ..state.users import UserStore
-from . import api, designer, health, payment_links, payments, preview, screens
+from . import api, designer, health, payment_links, payments, preview, pwa, screens
 from .payment_setup import setup_payments
 from .auth import current_identity
 from .auth.local import LocalAuthenticator
 from .extensions import babel, csrf, limiter_of, make_limiter
 from .handlers import handler_registry
-from .i18n import CATALOGS, compile_catalogs, select_locale, template_gettext
+from .i18n import CATALOGS, compile_catalogs, select_locale, template_gettext, text_direction
 from .runtime import LiveCabinet, Runtime, binding_options, live
 from .security import install_security_headers
 from .theming import static_folders, theme_loader
@@ -134,6 +134,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     _limit_public_forms(app, settings.public_form_rate)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(health.blueprint)
+    app.register_blueprint(pwa.blueprint)      # public: manifest, icons, service worker, offline page
     app.register_blueprint(designer.blueprint)
     app.register_blueprint(preview.blueprint)
     rt.preview_cache = preview.PreviewCache()
@@ -193,7 +194,9 @@ def _install_template_context(app: Flask) -> None:
             "branding": {
                 "colors": dict(branding.colors), "font": branding.font, "radius": branding.radius,
                 "logo_url": _media_url(branding.logo) if branding.logo else "",
+                "light": dict(branding.light), "dark": dict(branding.dark),
             },
+            "text_direction": text_direction(locale),
             "current_user": current_identity(),
             "locale": locale,
             "languages": [

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from babel import Locale, UnknownLocaleError
 from flask import g, request, session
 from flask_babel import get_locale, get_translations
 
@@ -56,3 +57,11 @@ def template_gettext(string: str, **variables) -> str:
         g.ui_overrides = live().cabinet.ui_texts.get(str(get_locale()), {})
     text = g.ui_overrides.get(string) or translations.ugettext(string)
     return text % variables if variables else text
+
+
+def text_direction(code: str) -> str:
+    """"rtl" for right-to-left languages (ar, he, fa, ur ...), else "ltr"."""
+    try:
+        return Locale.parse(code.replace("-", "_")).text_direction
+    except (UnknownLocaleError, ValueError, TypeError):
+        return "ltr"
