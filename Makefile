@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: setup demo studio test bench services browser validate clean translations node-parts
+.PHONY: setup demo studio test bench services browser validate clean translations node-parts screenshots
 
 setup: $(STAMP)
 
@@ -50,6 +50,10 @@ test: setup services browser node-parts
 bench: setup node-parts
 	$(BIN)/python bench/bench.py
 	$(BIN)/python bench/directus_edits.py
+
+# Every demo screen (ru, phone) as docs/screenshots/*.png, and the README's gallery of them.
+screenshots: setup browser
+	$(BIN)/python -m tests.support.screenshots
 
 validate: setup
 	$(BIN)/cabinet validate cabinet_schemas/demo
