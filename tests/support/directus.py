@@ -54,7 +54,9 @@ def studio(folder: Path) -> Iterator[Studio]:
         pytest.fail(f"Directus 12.4.0 could not be installed for the tests: {exc}")
     instance = local.prepare(folder / "directus", free_port(), {
         "CABINET_ENGINE_URL": f"http://127.0.0.1:{engine_port}", "CABINET_ENGINE_SECRET": secret,
-        "CONTENT_SECURITY_POLICY_DIRECTIVES__FRAME_SRC": f"'self' http://127.0.0.1:{engine_port}"})
+        "CONTENT_SECURITY_POLICY_DIRECTIVES__FRAME_SRC": f"'self' http://127.0.0.1:{engine_port}",
+        # a throw-away test instance has no owner to name: its app must not cover the page with that question
+        "PROJECT_OWNER_ENABLED": "false"})
     try:
         local.start(instance, installation)
         lines: list[str] = []
