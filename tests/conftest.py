@@ -199,4 +199,7 @@ def served_demo(fresh_postgres_url, make_app):
     app = make_app(public_url=base, database_url=fresh_postgres_url)
     server = ThreadedServer(app, port, threads=6)
     yield base, app
+    payments = app.extensions["cabinet"].payments
+    if payments is not None:
+        payments["gateway"].close()     # its keep-alive connection to this very server would hold it open
     server.close()

@@ -291,3 +291,16 @@ def test_a_form_being_sent_shows_it_and_is_not_sent_twice(served_demo, browser_p
     assert page.evaluate("window.sent") == 1
     assert page.evaluate("window.busy") == "true"
     assert button.get_attribute("aria-busy") == "true"
+
+
+# --- the README's pictures ------------------------------------------------------------------------------
+def test_the_readme_shows_a_picture_of_every_demo_screen(app):
+    from tests.support.screenshots import BEGIN, END, OUT
+
+    pictures = {path.stem for path in OUT.glob("*.png")}
+    screens = set(app.extensions["cabinet"].cabinet.screens)
+    assert not screens - pictures, f"screens without a picture (run `make screenshots`): {sorted(screens - pictures)}"
+    assert pictures - screens <= {"login", "quick-code"}, f"pictures of no screen: {sorted(pictures - screens - {'login', 'quick-code'})}"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    gallery = readme.split(BEGIN)[1].split(END)[0]
+    assert set(re.findall(r"docs/screenshots/([\w-]+)\.png", gallery)) == pictures

@@ -315,3 +315,28 @@ def test_handlers_need_sign_in_unless_public(client):
     token = csrf_token(client.get("/login").get_data(as_text=True))
     response = client.post("/actions/sign_out", data={"csrf_token": token, "_screen": "settings", "_key": "k"})
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_dealer_opens_one_of_their_subscribers_and_only_theirs(make_app):
+    client = make_app().test_client()
+    sign_in(client, "demo2", "demo2")
+    listing = client.get("/dealer/subscribers").get_data(as_text=True)
+    links = re.findall(r'href="(/dealer/subscribers/[^"?]+)"', listing)
+    assert len(set(links)) == 11
+    one = page_text(client.get(links[0]))
+    assert "Контракт" in one and "Статус контракта" in one and "Такого абонента нет" not in one
+    stranger = client.get("/dealer/subscribers/108842")          # a subscriber's account, not the dealer's
+    assert stranger.status_code == 200 and "Такого абонента нет среди ваших" in page_text(stranger)
+    assert "108842" not in page_text(stranger).replace("/dealer/subscribers/108842", "")
+
+
+def test_find_picks_an_item_by_a_value_from_outside_the_list():
+    import jmespath
+
+    from engine.jmes import MoneyFunctions, options
+
+    data = {"items": [{"id": "a", "n": 1}, {"id": 2, "n": 2}], "wanted": "2"}
+    find = jmespath.compile("find(items, 'id', wanted).n")
+    assert find.search(data, options=options(MoneyFunctions())) == 2
+    assert jmespath.search("find(items, 'id', 'zzz')", data, options=options(MoneyFunctions())) is None
+    assert jmespath.search("find(missing, 'id', 'a')", data, options=options(MoneyFunctions())) is None
