@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
-from types import SimpleNamespace
 
 import pytest
 from PIL import Image
@@ -13,6 +12,8 @@ from PIL import Image
 from engine.web.i18n import text_direction
 from engine.web.pwa import monogram
 from engine.web.runtime import LiveCabinet
+from engine.schema.model import Branding
+from engine.schema.palette import light_palette
 from tests.conftest import CHROMIUM, CHROMIUM_FLAGS, html_text, sign_in
 from tests.support.processes import free_port
 from tests.support.serving import ThreadedServer
@@ -72,16 +73,15 @@ def test_right_to_left_languages():
 
 
 def test_the_theme_defaults_stand_in_for_colours_the_operator_does_not_give(app):
-    with_branding(app, SimpleNamespace(logo="", colors={}, font="", radius=None))
+    with_branding(app, Branding())
     body = json.loads(app.test_client().get("/manifest.webmanifest").data)
     assert (body["theme_color"], body["background_color"]) == ("#1565d8", "#f2f4f7")
     assert png(app.test_client().get("/icons/192.png")).getpixel((0, 0)) == rgb("#1565d8")
 
 
-def test_the_effective_light_colours_win_when_the_branding_has_them(app):
-    branding = SimpleNamespace(logo="", colors={"primary": "#ff0000"}, font="", radius=None,
-                               light={"primary": "#00796b", "on_primary": "#ffffff", "bg": "#eef5f4"})
-    with_branding(app, branding)
+def test_the_effective_light_colours_are_the_operators(app):
+    colors = {"primary": "#00796b", "bg": "#eef5f4"}
+    with_branding(app, Branding(colors=colors, light=light_palette(colors)))
     body = json.loads(app.test_client().get("/manifest.webmanifest").data)
     assert (body["theme_color"], body["background_color"]) == ("#00796b", "#eef5f4")
 
@@ -118,7 +118,7 @@ def test_icons_are_cached_per_cabinet_version(app):
     assert client.get("/icons/192.png").data == first.data
     etag = first.headers["ETag"].strip('"')
     assert client.get("/icons/192.png", headers={"If-None-Match": etag}).status_code == 304
-    with_branding(app, SimpleNamespace(logo="", colors={"primary": "#00796B"}, font="", radius=None))
+    with_branding(app, Branding(light=light_palette({"primary": "#00796B"})))
     assert png(client.get("/icons/192.png")).getpixel((0, 0)) == rgb("#00796B")
 
 

@@ -11,7 +11,6 @@ import io
 import json
 import re
 import threading
-from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
@@ -24,11 +23,6 @@ from .theming import static_folders
 
 blueprint = Blueprint("pwa", __name__)
 
-# The theme's own defaults (cabinet.css) for an operator who names no colour.
-DEFAULT_PRIMARY = "#1565d8"
-DEFAULT_ON_PRIMARY = "#ffffff"
-DEFAULT_BG = "#f2f4f7"
-HEX_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})")
 
 # name -> (size, maskable); 180 is the apple-touch-icon iOS puts on the home screen (it rounds it itself)
 ICONS = {"192": (192, False), "512": (512, False), "180": (180, False), "maskable-512": (512, True)}
@@ -41,20 +35,13 @@ SW_CONFIG = re.compile(r"/\*CONFIG\*/.*?/\*END\*/", re.S)
 
 # --- colours, names, direction -------------------------------------------------------------------
 
-def _colours() -> Mapping[str, str]:
-    """The operator's effective colours: ``branding.light`` when the compiled branding has it,
-    else the colours as written."""
-    branding = live().cabinet.branding
-    return getattr(branding, "light", None) or branding.colors or {}
-
-
-def _colour(name: str, default: str) -> str:
-    value = _colours().get(name)
-    return value if isinstance(value, str) and HEX_COLOUR.fullmatch(value) else default
+def _colour(name: str) -> str:
+    """From the effective light palette: the operator's colours over the theme's defaults."""
+    return live().cabinet.branding.light[name]
 
 
 def theme_colour() -> str:
-    return _colour("primary", DEFAULT_PRIMARY)
+    return _colour("primary")
 
 
 def _request_locale() -> str:
@@ -85,7 +72,7 @@ def manifest():
         "scope": "/",
         "display": "standalone",
         "theme_color": theme_colour(),
-        "background_color": _colour("bg", DEFAULT_BG),
+        "background_color": _colour("bg"),
         "icons": [
             {"src": url_for(".icon", size=192), "sizes": "192x192", "type": "image/png", "purpose": "any"},
             {"src": url_for(".icon", size=512), "sizes": "512x512", "type": "image/png", "purpose": "any"},
@@ -159,7 +146,7 @@ def _icon_response(name: str) -> Response:
         operator = cabinet.operator.name.render(cabinet.operator.default_locale)
         cache = current_app.extensions.setdefault("pwa_icons", IconCache())
         png = cache.get(cabinet.version, name, lambda: monogram(
-            operator, size, maskable, theme_colour(), _colour("on_primary", DEFAULT_ON_PRIMARY)))
+            operator, size, maskable, theme_colour(), _colour("on_primary")))
     response = Response(png, mimetype="image/png")
     response.set_etag(hashlib.sha256(png).hexdigest()[:20])
     response.cache_control.public = True
