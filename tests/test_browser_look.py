@@ -64,10 +64,11 @@ def test_every_screen_has_no_serious_accessibility_violations(served_demo, brows
         found = crawl(page, base, app)
         missing = screens_for(app, {role}) - set(found) - set(public)      # public ones are checked above
         assert not missing, f"{login}: screens no link leads to: {sorted(missing)}"
-        for screen_id, url in found.items():
+        # the screens, and the engine's own pages a signed-in person reaches from them
+        for url in [*found.values(), "/passkeys", "/offline"]:
             page.goto(base + url)
             assert page.locator("html").get_attribute("lang") == language
-            assert_accessible(page, f"{login}: {screen_id} {url} ({language}, {viewport})")
+            assert_accessible(page, f"{login}: {url} ({language}, {viewport})")
             checked.append(url)
     assert len(checked) >= 25
 
@@ -257,6 +258,22 @@ def test_the_core_flows_work_without_javascript(served_demo, browser_page):
     page.locator("form[action$='/actions/unblock_services'] button[type=submit]").click()
     page.get_by_text("Услуги снова работают.").wait_for()
     assert not billing.block_terms("108843").blocked
+
+    # promised payment and tariff change, each confirmed on a page of its own
+    page.goto(base + "/")
+    page.select_option("#account-switch", label="108842")
+    page.get_by_role("button", name="Переключить").click()
+    page.goto(base + "/payment/promised")
+    page.get_by_role("main").get_by_role("button", name="Активировать").click()
+    page.get_by_role("main").get_by_role("button", name="Подтвердить").click()
+    page.get_by_text("Обещанный платёж активирован").wait_for()
+    assert not billing.promised_payment_terms("108842").eligible
+    page.goto(base + "/services/108842-internet/tariffs")
+    offer = page.get_by_role("main").get_by_role("listitem").filter(has_text="Интернет 500")
+    offer.get_by_role("button", name="Выбрать").click()
+    page.get_by_role("main").get_by_role("button", name="Сменить").click()
+    page.get_by_text("Тариф будет изменён с").wait_for()
+    assert any(change.kind == "tariff_change" for change in billing.service("108842-internet").planned_changes)
 
     # the support letter
     page.goto(base + "/support")

@@ -33,6 +33,8 @@ def violations(page, impacts=BLOCKING) -> list[dict]:
     """The page's axe violations of the given impacts. axe is injected into every page of a context
     made by the ``browser_page`` fixture as an init script: before the page's own scripts, and
     whatever the page's Content-Security-Policy says."""
+    # a click returns once the next page has started loading: judge it with its stylesheet applied
+    page.wait_for_load_state("load")
     assert page.evaluate("typeof window.axe === 'object'"), "axe is not in this page: open it with browser_page"
     return [v for v in page.evaluate(RUN_AXE) if v["impact"] in impacts]
 
