@@ -12,7 +12,9 @@ from engine.assembly.views import AccountChoice, ActionView, FieldView, ItemView
 from engine.billing.demo import DemoBilling
 from engine.config import PROJECT_ROOT
 from engine.web.i18n import CATALOGS
+from engine.kinds import template_globals
 from engine.kinds.formatting import Formatter
+from engine.schema.palette import dark_palette, light_palette
 
 STATUS = {"active": ("Активна", "success"), "blocked": ("Заблокирована вами", "info"),
           "suspended": ("Приостановлена", "danger"), "pending": ("Подключается", "warning"),
@@ -22,8 +24,11 @@ REASONS = {"debt": ("Недостаточно средств на счёте. П
            "fraud_check": ("Идёт проверка безопасности. Обратитесь в поддержку.", "warning")}
 
 
-BRANDING = {"colors": {"primary": "#0A84FF", "on_primary": "#FFFFFF", "bg": "#F2F4F7", "surface": "#FFFFFF",
-                       "text": "#1C1C1E", "muted": "#5F6368"}, "font": "Inter", "radius": 12, "logo_url": ""}
+COLORS = {"primary": "#0067D6", "on_primary": "#FFFFFF", "bg": "#F2F4F7", "surface": "#FFFFFF", "text": "#1C1C1E",
+          "muted": "#5F6368"}
+LIGHT = light_palette(COLORS)
+BRANDING = {"colors": COLORS, "font": "Inter", "radius": 12, "logo_url": "",
+            "light": dict(LIGHT), "dark": dict(dark_palette(LIGHT))}
 LANGUAGES = [{"code": "ru", "title": "Русский", "url": "/language/ru?next=%2F", "active": True},
              {"code": "en", "title": "English", "url": "/language/en?next=%2F", "active": False}]
 
@@ -33,6 +38,7 @@ def create_baseline(secret_key: str, billing_url: str) -> Flask:
     app.config.update(SECRET_KEY=secret_key, SESSION_COOKIE_NAME="cabinet_session")
     app.jinja_loader = FileSystemLoader(str(PROJECT_ROOT / "themes" / "base" / "templates"))
     translations = Translations.load(str(CATALOGS), ["ru"])
+    app.jinja_env.globals.update(template_globals())
     app.jinja_env.globals.update(_=translations.gettext, csrf_token=lambda: "token")
     billing = DemoBilling(database_url=billing_url)
 
@@ -42,7 +48,9 @@ def create_baseline(secret_key: str, billing_url: str) -> Flask:
 
     @app.route("/logout", endpoint="auth.logout", methods=["POST"])
     @app.route("/account", endpoint="cabinet.switch_account")
-    def unused():
+    @app.route("/manifest.webmanifest", endpoint="pwa.manifest")
+    @app.route("/icons/<int:size>.png", endpoint="pwa.icon")
+    def unused(**_):
         return ""
 
     @app.route("/")
@@ -99,6 +107,7 @@ def create_baseline(secret_key: str, billing_url: str) -> Flask:
             accounts=[AccountChoice(a.id, a.number, a.id == account.id) for a in accounts],
         )
         return render_template("screen.html", page=page, operator_name="Демо Телеком", locale="ru",
-                               current_user=user, languages=LANGUAGES, branding=BRANDING)
+                               current_user=user, languages=LANGUAGES, branding=BRANDING, text_direction="ltr",
+                               pwa_theme_color=LIGHT["primary"])
 
     return app

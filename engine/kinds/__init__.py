@@ -6,8 +6,11 @@ mutable state. Plugins advertise kind classes as entry points in the ``engine.fi
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from importlib.metadata import entry_points
 from typing import Any, Callable
+
+from markupsafe import Markup
 
 from ..registry import Registry
 from .base import FieldKind, SectionKind
@@ -35,9 +38,19 @@ def template_globals() -> dict[str, Callable[..., Any]]:
     """Helpers the theme templates call; the web app adds them to its Jinja environment
     (``sections/content.html`` renders its markdown body with ``render_markdown``; ``icons.html``
     draws Lucide icons with ``lucide``)."""
+    return {"render_markdown": render_markdown, "lucide": lucide_icon}
+
+
+def lucide_icon(name: str, size: int = 24, **attributes: str) -> Markup:
+    """A Lucide icon as inline SVG; each one is drawn once (the package parses its SVG on every call)."""
+    return _lucide_icon(name, size, tuple(attributes.items()))
+
+
+@lru_cache(maxsize=1024)
+def _lucide_icon(name: str, size: int, attributes: tuple[tuple[str, str], ...]) -> Markup:
     from lucide.jinja import lucide
 
-    return {"render_markdown": render_markdown, "lucide": lucide}
+    return Markup(lucide(name, size=size, **dict(attributes)))
 
 
 def _add_plugins(registry: Registry, group: str, base: type) -> None:

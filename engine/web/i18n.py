@@ -6,6 +6,7 @@ among the cabinet's locales, else the cabinet's first locale.
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -59,6 +60,7 @@ def template_gettext(string: str, **variables) -> str:
     return text % variables if variables else text
 
 
+@lru_cache(maxsize=64)
 def text_direction(code: str) -> str:
     """"rtl" for right-to-left languages (ar, he, fa, ur ...), else "ltr"."""
     try:
