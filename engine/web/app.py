@@ -194,7 +194,7 @@ def _install_template_context(app: Flask) -> None:
             "branding": {
                 "colors": dict(branding.colors), "font": branding.font, "radius": branding.radius,
                 "logo_url": _media_url(branding.logo) if branding.logo else "",
-                "light": dict(branding.light), "dark": dict(branding.dark),
+                "light": branding.light, "dark": branding.dark,      # read-only mappings, as compiled
             },
             "text_direction": text_direction(locale),
             "current_user": current_identity(),
