@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: setup demo studio test bench services browser validate clean translations node-parts screenshots
+.PHONY: setup demo studio stack test bench services browser keycloak validate clean translations node-parts screenshots
 
 setup: $(STAMP)
 
@@ -28,23 +28,33 @@ demo: setup
 studio: setup node-parts
 	$(BIN)/cabinet directus studio --host $(HOST) --port $(PORT)
 
+# The whole product without Docker: PostgreSQL, Redis, Keycloak, Directus and the engine, with their
+# addresses printed (state kept in instance/stack).
+stack: setup node-parts services keycloak
+	$(BIN)/cabinet stack --host $(HOST) --port $(PORT)
+
 # The Node parts, with Node 22 from the cache: the Directus extension bundle (hooks, status endpoint
-# and panel; built and unit-tested), the preview's visual editing scripts, and the OpenID Connect
-# provider the Keycloak tests sign in with, and axe-core, which the browser tests run in every page.
+# and panel; built and unit-tested), the preview's visual editing scripts, and axe-core, which the
+# browser tests run in every page.
 node-parts:
 	scripts/build-extension.sh
 	scripts/build-preview.sh
-	scripts/build-oidc-peer.sh
 	scripts/build-browser-checks.sh
 
+# PostgreSQL and Redis on 127.0.0.1, installed from Debian's packages and started when missing.
 services:
 	scripts/ensure-services.sh
+
+# Keycloak's server distribution (Maven Central) for the sign-in tests and `make stack`, cached
+# outside git with the Java it runs on.
+keycloak:
+	scripts/install-keycloak.sh >/dev/null
 
 # Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
 browser:
 	command -v chromium >/dev/null 2>&1 || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
-test: setup services browser node-parts
+test: setup services browser node-parts keycloak
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 bench: setup node-parts

@@ -283,6 +283,37 @@ def directus_studio(directus_port: int, host: str, port: int) -> None:
         sys.exit(1)
 
 
+@main.command("stack")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address the engine listens on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="The engine's port.")
+@click.option("--directus-port", default=8055, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--keycloak-port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--keycloak-management-port", default=9000, show_default=True, type=click.IntRange(1, 65535),
+              help="Keycloak's health checks.")
+@click.option("--database", default="cabinet_stack", show_default=True, help="The engine's PostgreSQL database.")
+def stack(host: str, port: int, directus_port: int, keycloak_port: int, keycloak_management_port: int,
+          database: str) -> None:
+    """Run the whole product on this machine without Docker: PostgreSQL, Redis, Keycloak, Directus
+    and the engine, and print their addresses (`make stack`)."""
+    from . import stack as whole
+    from .directus.client import DirectusError
+    from .directus.local import LocalDirectusError
+    from .directus.provision import ProvisionError
+    from .keycloak_server.local import LocalKeycloakError
+
+    ports = whole.Ports(port, directus_port, keycloak_port, keycloak_management_port)
+    try:
+        whole.run(whole.default_folder(), host, ports, click.echo, database)
+    except (whole.StackError, LocalKeycloakError, LocalDirectusError, ProvisionError, DirectusError,
+            ConfigError) as exc:
+        click.echo(f"stack failed: {exc}", err=True)
+        sys.exit(1)
+    except SchemaInvalid as exc:
+        click.echo("The cabinet in Directus is not valid; not starting.", err=True)
+        _print_issues(exc)
+        sys.exit(1)
+
+
 @directus.command("snapshot")
 @click.option("--url", required=True, help="An EMPTY scratch Directus to build the model in.")
 @click.option("--admin-email", required=True)

@@ -39,6 +39,12 @@ def environ(base: str) -> dict[str, str]:
     return {"BILLING_URL": base, "BILLING_API_KEY": KEY}
 
 
+def fault_hits(simulator: str) -> int:
+    """How many requests the simulator's faults in force have met (each one reached the billing)."""
+    items = requests.get(f"{simulator}/__faults", headers={"X-Api-Key": KEY}, timeout=5).json()["items"]
+    return sum(item["hits"] for item in items)
+
+
 class TestReferenceRestBinding(BindingSuite):
     @pytest.fixture
     def binding(self, simulator):
@@ -76,11 +82,11 @@ def test_faults_become_typed_errors_within_the_timeout(simulator, faults):
             binding.breaker.succeeded()                                         # a fresh start for each mode
         for mode in ("slow", "hang"):
             faults("^GET /api/v2/contracts/108842$", mode, seconds=10)
-            started = time.monotonic()
-            with pytest.raises(BillingUnavailable, match="did not answer"):
+            # after its 10 s the fault answers (slow) or drops the connection (hang): only the
+            # binding's own read timeout of 4 s ends the call with this message
+            with pytest.raises(BillingUnavailable, match="did not answer in 4 s"):
                 binding.call("account", {"account_id": "108842"})
-            # read timeout 4 s, one retry with a 0.1 s pause: never the 10 s of the fault
-            assert time.monotonic() - started < 9.0
+            assert fault_hits(simulator) == 2                                   # the call and its one retry
             requests.delete(f"{simulator}/__faults", headers={"X-Api-Key": KEY}, timeout=5)
             binding.breaker.succeeded()
         assert binding.call("account", {"account_id": "108842"}).number == "108842"
@@ -95,16 +101,16 @@ def test_the_circuit_opens_after_failures_and_closes_when_the_billing_answers(si
     binding = RestBinding(str(SPEC), environ(simulator))
     binding.breaker.reset_seconds = 0.5
     faults("GET /api/v2/offers", "status500")
-    for _ in range(3):                                    # 2 attempts each: 6 failures, the threshold is 5
+    for _ in range(3):                                    # up to 2 attempts each; the threshold is 5 failures
         with pytest.raises(BillingUnavailable):
             binding.call("catalog", {})
-    assert binding.breaker.state == "open"
-    started = time.monotonic()
+    # the 5th failure opened the circuit: the third call's retry was not even sent
+    assert binding.breaker.state == "open" and fault_hits(simulator) == 5
     with pytest.raises(BillingUnavailable, match="circuit is open"):
         binding.call("catalog", {})
-    assert time.monotonic() - started < 0.1                # no waiting on a billing that is down
+    assert fault_hits(simulator) == 5                      # no waiting on a billing that is down: not called
     requests.delete(f"{simulator}/__faults", headers={"X-Api-Key": KEY}, timeout=5)
-    time.sleep(0.6)
+    time.sleep(0.6)                                        # the breaker's rule: half-open after reset_seconds
     assert binding.call("catalog", {}) and binding.breaker.state == "closed"
     binding.close()
 
@@ -121,19 +127,28 @@ def test_a_bad_binding_file_lists_every_problem(tmp_path):
     assert "invalid JMESPath expression '[unclosed'" in text
 
 
-def test_a_hung_billing_degrades_the_page_in_time_and_never_errors(simulator, faults, make_app, monkeypatch):
+def test_a_billing_answering_too_late_degrades_the_page_without_waiting_and_never_errors(
+        simulator, faults, make_app, monkeypatch, tmp_path):
+    # the binding waits up to 60 s and the billing answers well after the page's 1.5 s, but inside
+    # those 60 s: an engine that waited for it would show the services; only one that did not wait
+    # can show the page with the services degraded
+    spec = tmp_path / "patient.yaml"
+    patient = SPEC.read_text(encoding="utf-8").replace("timeout: {connect: 2, read: 4}",
+                                                       "timeout: {connect: 2, read: 60}")
+    spec.write_text(patient, encoding="utf-8")
+    assert "read: 60" in spec.read_text(encoding="utf-8")
     monkeypatch.setenv("BILLING_URL", simulator)
     monkeypatch.setenv("BILLING_API_KEY", KEY)
-    app = make_app(binding="rest", binding_options={"spec": str(SPEC)}, demo_users=True, billing_timeout=1.5)
+    app = make_app(binding="rest", binding_options={"spec": str(spec)}, demo_users=True, billing_timeout=1.5)
     client = app.test_client()
     sign_in(client)
     client.get("/")                                                      # the account list is cached now
-    faults("/products$", "hang", seconds=8)
-    started = time.monotonic()
+    faults("/products$", "slow", seconds=30)
     response = client.get("/")
-    elapsed = time.monotonic() - started
-    assert response.status_code == 200 and elapsed < 4.0, f"the page took {elapsed:.1f} s"
+    assert response.status_code == 200
     text = page_text(response)
     assert "Информация временно недоступна" in text and "3\u00a0146,10\u00a0₽" in text   # only services degrade
+    assert "Домашний интернет" not in text                       # the late answer was not waited for
+    assert fault_hits(simulator) == 1                            # asked once; that answer is still due
     report = client.get("/healthz/bindings").get_json()
     assert report["operations"]["services"]["error_rate"] > 0 and report["circuit"] in ("closed", "open")

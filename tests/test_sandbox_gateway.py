@@ -385,14 +385,13 @@ def test_unknown_token_is_declined(gateway, receiver):
     assert note.status is PaymentStatus.DECLINED and note.decline_reason
 
 
-def test_unreachable_gateway_is_unavailable_quickly(receiver):
+def test_unreachable_gateway_is_unavailable_at_its_refusal(receiver):
     down = SandboxGateway(url=f"http://127.0.0.1:{free_port()}", secret=SECRET)   # nothing listens there
-    started = time.monotonic()
-    with pytest.raises(GatewayUnavailable):
+    # the refusal itself is reported, not a timeout waited out ("did not answer in ... s")
+    with pytest.raises(GatewayUnavailable, match=r"cannot be reached \(connection refused\)"):
         down.create_payment(new_request(receiver))
-    with pytest.raises(GatewayUnavailable):
+    with pytest.raises(GatewayUnavailable, match=r"cannot be reached \(connection refused\)"):
         down.payment_status("pay_x")
-    assert time.monotonic() - started < 3
 
 
 def test_wrong_secret_and_unknown_payment_are_rejected(gateway, receiver, sandbox, caplog):

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import secrets
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from . import snapshot
 from .client import DirectusClient, DirectusError
@@ -29,7 +29,8 @@ ENGINE_EMAIL = "cabinet-engine@example.org"   # a reserved domain: no mail goes 
 READ_POLICY = "Cabinet engine: read the cabinet"
 WRITE_POLICY = "Cabinet engine: submit applications and support requests"
 ROLE = "Cabinet engine"
-EXTENSION_NAME = "cabinet-engine"
+EXTENSION_NAME = "cabinet-engine"                    # its folder in Directus' extensions folder
+EXTENSION_PACKAGE = "directus-extension-cabinet-engine"       # its package.json name
 EXTENSION_SOURCE = Path(__file__).resolve().parent.parent.parent / "directus_extensions" / EXTENSION_NAME
 PREVIEWED = ("screens", "sections", "fields", "navigation", "news")
 
@@ -109,14 +110,14 @@ def provision(url: str, admin_email: str, admin_password: str, env_file: Path, e
         progress(f"engine access: role {ROLE!r}, user {ENGINE_EMAIL}, policies for reading the cabinet and "
                  f"submitting applications and support requests")
 
-        if extensions_dir is not None:
-            if install_extension(extensions_dir):
-                changed.append("extension")
-                progress(f"extension: installed into {extensions_dir} (restart Directus to load it)")
-            else:
-                progress("extension: up to date")
-        loaded = {e.get("name") for e in client.get("/extensions") or []}
-        if extensions_dir is None and not any(str(name).startswith(EXTENSION_NAME) for name in loaded):
+        if extensions_dir is not None and install_extension(extensions_dir):
+            changed.append("extension")
+            progress(f"extension: installed into {extensions_dir} (restart Directus to load it)")
+        elif extension_loaded(client):
+            progress("extension: loaded by Directus")
+        elif extensions_dir is not None:
+            progress(f"extension: up to date in {extensions_dir}, not loaded by Directus yet (restart it)")
+        else:
             progress(f"extension: not loaded by Directus yet; put {EXTENSION_SOURCE} (built with "
                      f"scripts/build-extension.sh) into its extensions folder and restart it")
 
@@ -224,6 +225,17 @@ def _visual_editor(client: DirectusClient, engine_public: str, changed: list[str
     if not any(isinstance(u, dict) and u.get("url") == wanted for u in urls):
         client.patch("/settings", {"visual_editor_urls": [*urls, {"url": wanted}]})
         changed.append("visual editor address")
+
+
+def extension_loaded(client: DirectusClient) -> bool:
+    """Whether Directus runs the bundle. Directus 12 lists an extension with ``meta.folder`` and, from
+    the files it loaded, ``schema`` (``name``: the package's); there is no top-level name."""
+    for extension in client.get("/extensions") or []:
+        meta, schema = extension.get("meta") or {}, extension.get("schema") or {}
+        ours = schema.get("name") == EXTENSION_PACKAGE or meta.get("folder") == EXTENSION_NAME
+        if ours and schema and meta.get("enabled", True):
+            return True
+    return False
 
 
 def install_extension(extensions_dir: Path) -> bool:

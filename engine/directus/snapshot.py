@@ -3,8 +3,8 @@ scratch Directus (``cabinet directus snapshot``), applied by provisioning."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .client import DirectusClient, DirectusError
 from .model import Model
@@ -48,8 +48,49 @@ def read(path: Path = SNAPSHOT_FILE) -> dict:
 
 def apply(client: DirectusClient, snapshot: dict) -> bool:
     """Bring the instance's data model to ``snapshot``; False when it already was."""
-    diff = client.post("/schema/diff", snapshot, params={"force": "true"})
-    if not diff:
+    answer = client.post("/schema/diff", snapshot, params={"force": "true"})
+    if answer and client.get("/schema/snapshot").get("vendor") != snapshot.get("vendor"):
+        answer = {**answer, "diff": without_spelling(answer["diff"], snapshot)}
+    if not answer or not any(answer["diff"].values()):
         return False
-    client.post("/schema/apply", diff)
+    client.post("/schema/apply", answer)
     return True
+
+
+# Across database vendors, Directus' diff is never empty: it compares schema keys that say how a
+# database spells a column, not what the column is. The snapshot is taken on SQLite; PostgreSQL
+# reads the same columns back as `character varying` (`varchar`), `uuid` without a length
+# (`char(36)`), `real` and `integer` with a precision, and names the foreign keys SQLite leaves
+# unnamed. Applying that only re-alters columns, which PostgreSQL refuses for a primary key.
+# Directus builds a column from the field's `type` and the other schema keys; of these it reads a
+# length for a `string` only and a precision and scale for a `decimal` only (the type named here).
+_SPELLING = {"data_type": None, "constraint_name": None, "max_length": "string",
+             "numeric_precision": "decimal", "numeric_scale": "decimal"}
+
+
+def without_spelling(diff: dict, snapshot: dict) -> dict:
+    """``diff`` (of ``snapshot``, taken on another database vendor) without the edits of existing
+    fields and relations that only respell a column. An item with any other schema or type change
+    is kept whole, as Directus diffed it: Directus rebuilds the column from the vendor-neutral keys
+    anyway, and alters nothing when the schema it is given equals the column's (a type change that
+    only respelled keys show would be lost)."""
+    types = {(f["collection"], f["field"]): f.get("type") for f in snapshot.get("fields", [])}
+
+    def spelling(change: dict, field_type: str | None) -> bool:
+        path = change.get("path") or []
+        if len(path) != 2 or path[0] != "schema" or path[1] not in _SPELLING:
+            return False
+        return _SPELLING[path[1]] is None or _SPELLING[path[1]] != field_type
+
+    result = dict(diff)
+    for kind in ("fields", "relations"):
+        kept = []
+        for item in diff.get(kind) or []:
+            field_type = types.get((item["collection"], item["field"])) if kind == "fields" else None
+            meant = [c for c in item.get("diff") or [] if not spelling(c, field_type)]
+            if any((c.get("path") or [""])[0] != "meta" for c in meant):
+                kept.append(item)                   # new, deleted, or a real schema or type change
+            elif meant:
+                kept.append({**item, "diff": meant})        # meta only: no column is altered
+        result[kind] = kept
+    return result

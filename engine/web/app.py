@@ -145,7 +145,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     _install_static(app, settings)
 
     # 9. Last: headers and error pages wrap everything registered above.
-    install_security_headers(app)
+    install_security_headers(app, form_targets=[settings.keycloak_url or "",
+                                                (rt.payments or {}).get("pages", "")])
     _install_error_pages(app)
     return app
 

@@ -1,6 +1,9 @@
 """Response headers that every page gets."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
 from flask import Flask, Response
 
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -18,10 +21,27 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 
-def install_security_headers(app: Flask) -> None:
+def origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def content_security_policy(form_targets: Iterable[str] = ()) -> str:
+    """The policy, with the other sites a form's answer may lead to: a browser applies form-action
+    to the redirect after a post too, so logging out through Keycloak or paying on the acquirer's
+    page would be blocked by 'self' alone."""
+    extra = sorted({origin(url) for url in form_targets if url})
+    if not extra:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace("form-action 'self'", "form-action 'self' " + " ".join(extra))
+
+
+def install_security_headers(app: Flask, form_targets: Iterable[str] = ()) -> None:
+    policy = content_security_policy(form_targets)
+
     @app.after_request
     def _headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Content-Security-Policy", policy)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]:

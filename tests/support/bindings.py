@@ -15,9 +15,17 @@ class NoBonusesBilling(DemoBilling):
     bonuses = BillingBinding.bonuses   # the contract's own method again: not a capability
 
 
+#: the longest an operation held on an event waits for its release; then it answers normally, so an
+#: engine that waited for it shows the data it should not have had (and a broken test does not hang)
+HOLD_LIMIT = 60.0
+
+
 class RecordingBilling(DemoBilling):
     """The demo billing that records every call, and can be told to fail or hang per operation.
-    It stands for a billing across the network, so its calls run in worker threads with a time limit."""
+    It stands for a billing across the network, so its calls run in worker threads with a time limit.
+
+    ``hanging[operation]`` is a number of seconds to sleep, or a ``threading.Event``: the operation
+    is held until the test sets it. ``held`` lists the held operations that have not answered yet."""
 
     remote = True
 
@@ -25,7 +33,8 @@ class RecordingBilling(DemoBilling):
         super().__init__(**options)
         self.calls: list[tuple[str, dict]] = []
         self.failing: set[str] = set()
-        self.hanging: dict[str, float] = {}
+        self.hanging: dict[str, float | threading.Event] = {}
+        self.held: list[str] = []
         self.lock = threading.Lock()
 
     def call(self, operation, params):
@@ -33,8 +42,18 @@ class RecordingBilling(DemoBilling):
             self.calls.append((operation, dict(params)))
         if operation in self.failing:
             raise BillingUnavailable(f"{operation} is down (test)")
-        if operation in self.hanging:
-            time.sleep(self.hanging[operation])
+        hang = self.hanging.get(operation)
+        if isinstance(hang, threading.Event):
+            with self.lock:
+                self.held.append(operation)
+            try:
+                hang.wait(HOLD_LIMIT)
+                return super().call(operation, params)
+            finally:
+                with self.lock:
+                    self.held.remove(operation)
+        if hang is not None:
+            time.sleep(hang)
         return super().call(operation, params)
 
     def called_with(self, value) -> list[tuple[str, dict]]:

@@ -159,7 +159,8 @@ class KeycloakAuthenticator:
         def manage():
             """With Keycloak, passkeys are Keycloak's (WebAuthn passwordless): its account console
             makes, lists and removes them, and its sign-in page uses them."""
-            return redirect(f"{rt.settings.keycloak_url}realms/{rt.settings.keycloak_realm}/account/#/security/signingin")
+            return redirect(f"{rt.settings.keycloak_url}realms/{rt.settings.keycloak_realm}"
+                            f"/account/account-security/signing-in")
 
         app.register_blueprint(passkeys)
 
