@@ -28,6 +28,7 @@ PEOPLE = {
     "nobody": {"roles": [], "attributes": {}},
     "leaving": {"roles": ["subscriber"], "attributes": {"subscriber_id": ["sub-1001"]}},
     "forgetful": {"roles": ["subscriber"], "attributes": {"subscriber_id": ["sub-1001"]}},
+    "pocket": {"roles": ["subscriber"], "attributes": {"subscriber_id": ["sub-1001"]}},
 }
 
 
@@ -109,6 +110,12 @@ def csrf(html: str) -> str:
 def log_out(browser: requests.Session, base: str, **kwargs) -> requests.Response:
     token = csrf(browser.get(f"{base}/", timeout=20).text)
     return browser.post(f"{base}/logout", data={"csrf_token": token}, timeout=20, **kwargs)
+
+
+def offline_sessions(operator, user_id: str, client_id: str) -> list[dict]:
+    answer = operator.connection.raw_get(f"admin/realms/cabinet/users/{user_id}/offline-sessions/{client_id}")
+    assert answer.status_code == 200, answer.text
+    return answer.json()
 
 
 def keycloak_sessions(keycloak, login: str) -> list[dict]:
@@ -356,6 +363,41 @@ def test_the_quick_code_renews_the_keycloak_session_until_logout(engine):
     code_page = again.get(f"{base}/login", timeout=20)
     refused = again.post(code_page.url, data={"csrf_token": csrf(code_page.text), "code": "2580"}, timeout=20)
     assert 'id="kc-form-login"' in refused.text                   # signed out: Keycloak asks for the password
+
+
+def test_the_quick_code_outlives_the_browsers_keycloak_session(engine, keycloak):
+    """Setting a code takes an offline token from Keycloak (silently: the person is signed in there),
+    so the code still opens the cabinet after Keycloak's SSO session is over (30 minutes idle), and
+    "Выйти" revokes it."""
+    _, base = engine
+    operator = admin(keycloak)
+    owner = operator.get_user_id("pocket")
+    client = operator.get_client_id("cabinet-engine")
+    browser = Browser()
+    page = submit(browser, to_login_form(browser, base), "pocket", "pocket")
+    for step in ("first", "repeat"):
+        page = browser.post(f"{base}/quick-code/setup?next=/", timeout=20,
+                            data={"csrf_token": csrf(page.text), "code": "1379", "step": step})
+    assert page.url == f"{base}/" and "-412,50" in html_text(page.text)
+    assert [s["id"] for s in offline_sessions(operator, owner, client)], "no offline session was made"
+    for online in keycloak_sessions(keycloak, "pocket"):            # Keycloak's SSO session ends
+        operator.connection.raw_delete(f"admin/realms/cabinet/sessions/{online['id']}")
+    assert keycloak_sessions(keycloak, "pocket") == []
+
+    from engine.web.auth.quick_code import DEVICE_COOKIE
+    device = Browser()                                              # days later: only the device cookie
+    device.cookies.set(DEVICE_COOKIE, browser.cookies.get(DEVICE_COOKIE))
+    code_page = device.get(f"{base}/login", timeout=20)
+    back = device.post(code_page.url, data={"csrf_token": csrf(code_page.text), "code": "1379"}, timeout=20)
+    assert back.url == f"{base}/" and "-412,50" in html_text(back.text)
+
+    log_out(device, base, allow_redirects=False)                     # "Выйти" ends the offline session too
+    assert offline_sessions(operator, owner, client) == []
+    again = Browser()
+    again.cookies.set(DEVICE_COOKIE, browser.cookies.get(DEVICE_COOKIE))
+    code_page = again.get(f"{base}/login", timeout=20)
+    refused = again.post(code_page.url, data={"csrf_token": csrf(code_page.text), "code": "1379"}, timeout=20)
+    assert 'id="kc-form-login"' in refused.text
 
 
 def test_passkeys_are_keycloaks_own_with_keycloak(engine, keycloak):

@@ -38,6 +38,16 @@ class Tokens:
     expires_at: datetime
 
 
+# Keycloak gives an offline token no end of its own (refresh_expires_in 0): it lives while it is used,
+# 30 days idle by default, and Keycloak refuses a refresh past its limit. The server-side session
+# keeps it as long.
+OPEN_ENDED = timedelta(days=30)
+
+
+def _refresh_end(now: datetime, refresh_seconds: float) -> datetime:
+    return now + (timedelta(seconds=refresh_seconds) if refresh_seconds else OPEN_ENDED)
+
+
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -61,7 +71,7 @@ class AuthSessionStore:
             session.add(AuthSession(
                 id=_hash(token), login=login, created_at=now,
                 access_expires_at=now + timedelta(seconds=access_seconds),
-                expires_at=now + timedelta(seconds=refresh_seconds or 86400),
+                expires_at=_refresh_end(now, refresh_seconds),
                 refresh_token=self._seal(refresh_token), id_token=self._seal(id_token)))
         return token
 
@@ -92,7 +102,7 @@ class AuthSessionStore:
         with self.db.session() as session:
             session.execute(update(AuthSession).where(AuthSession.id == _hash(token)).values(
                 refresh_token=self._seal(refresh_token), access_expires_at=now + timedelta(seconds=access_seconds),
-                expires_at=now + timedelta(seconds=refresh_seconds or 86400)))
+                expires_at=_refresh_end(now, refresh_seconds)))
 
     def revoke(self, token: str | None) -> None:
         if token:

@@ -25,17 +25,19 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from keycloak import KeycloakOpenID
 from keycloak.exceptions import KeycloakError
+
+from keycloak import KeycloakOpenID
 
 from ...assembly.screen import Identity
 from ...state.auth_sessions import AuthSessionStore
+from ...state.quick_codes import QuickCodeStore
 from ..extensions import limiter_of
 from ..redirects import safe_next
 from ..runtime import runtime
 from . import SESSION_USER, audit, current_identity, sign_in, sign_out
-from .quick_code import device_has_code, init_quick_code, next_after_sign_in
 from .local import login_key
+from .quick_code import device_has_code, device_id_of_request, init_quick_code, next_after_sign_in
 from .tokens import TokenRejected, TokenVerifier
 
 log = logging.getLogger(__name__)
@@ -87,18 +89,17 @@ class KeycloakAuthenticator:
                 return self._direct_login(next_url)
             if not request.args.get("password") and device_has_code():
                 return redirect(url_for("quick_code.code_sign_in", next=next_url))   # "?password=1" opts out
-            verifier = secrets.token_urlsafe(48)
-            pending = {"state": secrets.token_urlsafe(24), "nonce": secrets.token_urlsafe(24),
-                       "verifier": verifier, "next": next_url}
-            session[PENDING] = pending
-            challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-            try:
-                target = self.openid.auth_url(redirect_uri=callback_url, scope=SCOPE, state=pending["state"],
-                                              nonce=pending["nonce"], code_challenge=challenge,
-                                              code_challenge_method="S256")
-            except (KeycloakError, OSError) as exc:
-                return self._unavailable(exc)
-            return redirect(target)
+            return self._authorize(callback_url, next_url)
+
+        @blueprint.route("/login/device")
+        def device_session():
+            """After a quick code is set: the same Keycloak sign-in once more, silently (prompt=none),
+            for an offline token. A browser session's refresh token ends with Keycloak's SSO session
+            (30 minutes idle); the code must still open the cabinet days later, until "Выйти"."""
+            next_url = safe_next(request.args.get("next"))
+            if current_identity() is None or not device_has_code():
+                return redirect(next_url)
+            return self._authorize(callback_url, next_url, for_device=True)
 
         @blueprint.route("/password/forgot")
         def forgot_password():
@@ -111,6 +112,12 @@ class KeycloakAuthenticator:
         @limiter.limit(rt.settings.login_rate)
         def callback():
             pending = session.pop(PENDING, None)
+            if pending and pending.get("for_device") and request.args.get("error"):
+                # Keycloak wanted the person (its SSO session is over): the code keeps the browser's session
+                person = current_identity()
+                audit("quick-code:offline", "refused", actor=person.login if person else "unknown login",
+                      details={"reason": request.args["error"][:100]})
+                return redirect(pending["next"])
             if request.args.get("error"):
                 audit("sign-in", "refused", actor="unknown login", details={"reason": request.args["error"][:100]})
                 return self._failed(_("Sign-in was cancelled or refused. Please try again."))
@@ -132,6 +139,8 @@ class KeycloakAuthenticator:
                 return self._failed(_("Sign-in could not be completed. Please sign in again."))
             except OSError as exc:
                 return self._unavailable(exc)
+            if pending.get("for_device"):
+                return self._start_for_device(claims, tokens, pending["next"])
             return self._start(claims, tokens, pending["next"], offer_code=True)
 
         @blueprint.route("/logout", methods=["POST"])
@@ -163,6 +172,39 @@ class KeycloakAuthenticator:
                             f"/account/account-security/signing-in")
 
         app.register_blueprint(passkeys)
+
+    def _authorize(self, callback_url: str, next_url: str, for_device: bool = False):
+        """To Keycloak with the code flow: PKCE, state and nonce kept in this browser's session."""
+        verifier = secrets.token_urlsafe(48)
+        pending = {"state": secrets.token_urlsafe(24), "nonce": secrets.token_urlsafe(24),
+                   "verifier": verifier, "next": next_url, "for_device": for_device}
+        session[PENDING] = pending
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+        try:
+            target = self.openid.auth_url(redirect_uri=callback_url,
+                                          scope=SCOPE + " offline_access" if for_device else SCOPE,
+                                          state=pending["state"], nonce=pending["nonce"], code_challenge=challenge,
+                                          code_challenge_method="S256")
+        except (KeycloakError, OSError) as exc:
+            return self._unavailable(exc)
+        return redirect(target + "&prompt=none" if for_device else target)
+
+    def _start_for_device(self, claims: dict, tokens: dict, next_url: str):
+        """The offline token becomes this browser's session and the one the device's code renews."""
+        identity = self.identity(claims)
+        current = current_identity()
+        if current is None or identity.login != current.login or not identity.roles:
+            return redirect(next_url)              # someone else signed in meanwhile: nothing to bind
+        old = session.get(SESSION_TOKEN)
+        token = self.sessions.create(identity.login, tokens.get("refresh_token", ""), tokens.get("id_token", ""),
+                                     float(tokens.get("expires_in", 300)), float(tokens.get("refresh_expires_in", 0)))
+        session[SESSION_TOKEN] = token
+        self.sessions.revoke(old)
+        device_id = device_id_of_request()
+        if device_id:
+            QuickCodeStore(runtime().db).rebind(device_id, AuthSessionStore.ref(token))
+        audit("quick-code:offline", "ok", actor=identity.login)
+        return redirect(next_url)
 
     def _start(self, claims: dict, tokens: dict, next_url: str, offer_code: bool = False):
         """Sign the person of checked tokens in, with a session kept on the server (and, after the
@@ -280,6 +322,11 @@ class KeycloakRestorer:
         token = session.get(SESSION_TOKEN)
         return AuthSessionStore.ref(token) if token else ""
 
+    @staticmethod
+    def after_code_set(next_url: str) -> str:
+        """Where to go once the code is set: for the offline token the code will renew."""
+        return url_for("auth.device_session", next=next_url)
+
     def restore(self, login: str, session_ref: str) -> tuple[Identity | None, str]:
         sessions = self.authenticator.sessions
         kept = sessions.by_ref(session_ref)
@@ -307,5 +354,4 @@ class KeycloakRestorer:
         if token:
             session[SESSION_TOKEN] = token
             if device_id:
-                from ...state.quick_codes import QuickCodeStore
                 QuickCodeStore(runtime().db).rebind(device_id, AuthSessionStore.ref(token))

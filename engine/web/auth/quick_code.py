@@ -30,14 +30,14 @@ def _store() -> QuickCodeStore:
     return QuickCodeStore(runtime().db)
 
 
-def _device_id() -> str | None:
+def device_id_of_request() -> str | None:
     value = request.cookies.get(DEVICE_COOKIE, "")
     return value if 0 < len(value) <= 100 else None
 
 
 def device_code() -> QuickCode | None:
     """This device's code (enabled or disabled), whoever it belongs to."""
-    return _store().get(_device_id())
+    return _store().get(device_id_of_request())
 
 
 def device_has_code() -> bool:
@@ -59,7 +59,7 @@ def next_after_sign_in(identity: Identity, next_url: str) -> str:
     already has one for this user or the user chose to skip it."""
     code = device_code()
     if code is not None and code.disabled:
-        _store().remove(_device_id())   # the password was given: a new code may be set now
+        _store().remove(device_id_of_request())   # the password was given: a new code may be set now
         code = None
     if session.get(SESSION_SKIPPED) or (code is not None and code.login == identity.login):
         return next_url
@@ -120,10 +120,11 @@ def init_quick_code(app: Flask) -> None:
             return _page("quick_code_setup.html", 422, step="first", next=next_url,
                          error=_("The codes do not match. Enter a new code and repeat it."))
         device_id = new_device_id()
-        replaced = _store().set(device_id, identity.login, code, replaces=_device_id(),
+        replaced = _store().set(device_id, identity.login, code, replaces=device_id_of_request(),
                                 session_ref=_restorer().reference())
         audit("quick-code:set", "ok", actor=identity.login, details={"replaced": replaced})
-        response = redirect(next_url)
+        # a sign-in that can renew itself for long (Keycloak's offline token) is the restorer's business
+        response = redirect(getattr(_restorer(), "after_code_set", lambda nxt: nxt)(next_url))
         _set_device_cookie(response, device_id)
         return response
 
@@ -146,7 +147,7 @@ def init_quick_code(app: Flask) -> None:
         code = (request.form.get("code") or "").strip()
         if not is_valid_code(code):
             return _page("quick_code_login.html", 422, next=next_url, error=_("Enter four digits."))
-        attempt = _store().verify(_device_id(), code)
+        attempt = _store().verify(device_id_of_request(), code)
         if attempt.outcome == "unavailable":       # removed or disabled since the page was shown
             return _to_password_form(next_url)
         if attempt.outcome == "ok":
@@ -162,7 +163,7 @@ def init_quick_code(app: Flask) -> None:
 
     @blueprint.route("/quick-code/forget", methods=["POST"])
     def forget():
-        login = _store().remove(_device_id())
+        login = _store().remove(device_id_of_request())
         if login is not None:
             audit("quick-code:removed", "ok", actor=login)
         response = _to_password_form(safe_next(request.form.get("next")))
@@ -193,7 +194,7 @@ def _restorer():
 def _sign_in_by_code(attempt, next_url: str):
     identity, reason = _restorer().restore(attempt.login, attempt.session_ref)
     if identity is None:
-        _store().remove(_device_id())
+        _store().remove(device_id_of_request())
         audit("quick-code:sign-in", "refused", actor=attempt.login, details={"reason": reason})
         audit("quick-code:removed", "ok", actor=attempt.login, details={"reason": reason})
         response = _to_password_form(next_url)
@@ -202,6 +203,6 @@ def _sign_in_by_code(attempt, next_url: str):
     sign_in(identity)
     after = getattr(_restorer(), "after_sign_in", None)
     if after is not None:
-        after(_device_id())
+        after(device_id_of_request())
     audit("quick-code:sign-in", "ok", actor=identity.login)
     return redirect(next_url)
