@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -272,10 +274,18 @@ def directus_studio(directus_port: int, host: str, port: int) -> None:
     from .directus.local import LocalDirectusError
     from .directus.provision import ProvisionError
 
-    try:
+    with _local_run("studio", LocalDirectusError, ProvisionError, DirectusError):
         studio.run(studio.default_folder(), directus_port, host, port, click.echo)
-    except (LocalDirectusError, ProvisionError, DirectusError, ConfigError) as exc:
-        click.echo(f"studio failed: {exc}", err=True)
+
+
+@contextmanager
+def _local_run(command: str, *failures: type[Exception]) -> Iterator[None]:
+    """Components run on this machine: their known failures, or an invalid cabinet in Directus,
+    end the command with exit 1 and what went wrong."""
+    try:
+        yield
+    except (*failures, ConfigError) as exc:
+        click.echo(f"{command} failed: {exc}", err=True)
         sys.exit(1)
     except SchemaInvalid as exc:
         click.echo("The cabinet in Directus is not valid; not starting.", err=True)
@@ -302,16 +312,8 @@ def stack(host: str, port: int, directus_port: int, keycloak_port: int, keycloak
     from .keycloak_server.local import LocalKeycloakError
 
     ports = whole.Ports(port, directus_port, keycloak_port, keycloak_management_port)
-    try:
+    with _local_run("stack", whole.StackError, LocalKeycloakError, LocalDirectusError, ProvisionError, DirectusError):
         whole.run(whole.default_folder(), host, ports, click.echo, database)
-    except (whole.StackError, LocalKeycloakError, LocalDirectusError, ProvisionError, DirectusError,
-            ConfigError) as exc:
-        click.echo(f"stack failed: {exc}", err=True)
-        sys.exit(1)
-    except SchemaInvalid as exc:
-        click.echo("The cabinet in Directus is not valid; not starting.", err=True)
-        _print_issues(exc)
-        sys.exit(1)
 
 
 @directus.command("snapshot")

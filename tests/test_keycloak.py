@@ -22,6 +22,7 @@ from tests.conftest import html_text, new_postgres_database
 from tests.support.keycloak import Browser, admin, form_action, keycloak_server
 from tests.support.processes import free_port
 from tests.support.serving import ThreadedServer
+from tests.support.webauthn import add_virtual_authenticator
 
 # people an operator adds in Keycloak for these tests, beside the realm's demo1 and demo2
 PEOPLE = {
@@ -443,11 +444,7 @@ def test_a_passkey_made_in_keycloak_signs_the_subscriber_in(engine_on_localhost,
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU")
     context.set_default_timeout(30_000)
     page = context.new_page()
-    devtools = context.new_cdp_session(page)
-    devtools.send("WebAuthn.enable")
-    devtools.send("WebAuthn.addVirtualAuthenticator", {"options": {
-        "protocol": "ctap2", "transport": "internal", "hasResidentKey": True, "hasUserVerification": True,
-        "isUserVerified": True, "automaticPresenceSimulation": True}})
+    add_virtual_authenticator(context, page)
     page.on("dialog", lambda dialog: dialog.accept("Мой телефон"))   # Keycloak asks for the passkey's name
     try:
         page.goto(f"{base}/login")

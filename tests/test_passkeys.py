@@ -7,6 +7,7 @@ import pytest
 from engine.state.passkeys import PasskeyStore
 from tests.support.sandbox import free_port
 from tests.support.serving import ThreadedServer
+from tests.support.webauthn import add_virtual_authenticator
 
 
 @pytest.fixture
@@ -23,11 +24,7 @@ def cabinet(make_app, fresh_postgres_url):
 def device(chromium):
     context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="ru-RU")
     page = context.new_page()
-    devtools = context.new_cdp_session(page)
-    devtools.send("WebAuthn.enable")
-    devtools.send("WebAuthn.addVirtualAuthenticator", {"options": {
-        "protocol": "ctap2", "transport": "internal", "hasResidentKey": True, "hasUserVerification": True,
-        "isUserVerified": True, "automaticPresenceSimulation": True}})
+    add_virtual_authenticator(context, page)
     yield context, page
     context.close()
 

@@ -14,6 +14,8 @@ from typing import Iterator, Mapping
 
 import requests
 
+from ..installer import run_installer
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 INSTALLER = ROOT / "scripts" / "install-directus.sh"
 EXTENSION = ROOT / "directus_extensions" / "cabinet-engine"
@@ -39,10 +41,7 @@ class Installation:
 
 def install() -> Installation:
     """Node 22 and Directus from the cache (installing them the first time: a few minutes)."""
-    result = subprocess.run(["bash", str(INSTALLER)], capture_output=True, text=True)
-    if result.returncode != 0:
-        raise LocalDirectusError(f"installing Directus failed ({INSTALLER}):\n{result.stderr[-3000:]}")
-    paths = dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
+    paths = run_installer(INSTALLER, "Directus", LocalDirectusError)
     return Installation(Path(paths["NODE_HOME"]), Path(paths["DIRECTUS_HOME"]))
 
 

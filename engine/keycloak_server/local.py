@@ -17,6 +17,8 @@ from pathlib import Path
 
 import requests
 
+from ..installer import run_installer
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 INSTALLER = ROOT / "scripts" / "install-keycloak.sh"
 REALM_FILE = ROOT / "keycloak" / "realm-cabinet.json"
@@ -36,10 +38,7 @@ class Installation:
 
 def install() -> Installation:
     """Keycloak and a Java for it from the cache (fetching and building them the first time)."""
-    result = subprocess.run(["bash", str(INSTALLER)], capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise LocalKeycloakError(f"installing Keycloak failed ({INSTALLER}):\n{result.stderr[-3000:]}")
-    paths = dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
+    paths = run_installer(INSTALLER, "Keycloak", LocalKeycloakError)
     return Installation(Path(paths["KEYCLOAK_HOME"]), Path(paths["JAVA_HOME"]))
 
 

@@ -25,9 +25,8 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from keycloak.exceptions import KeycloakError
-
 from keycloak import KeycloakOpenID
+from keycloak.exceptions import KeycloakError
 
 from ...assembly.screen import Identity
 from ...state.auth_sessions import AuthSessionStore
