@@ -118,6 +118,16 @@ def test_yaml_syntax_error_names_the_line(tmp_path):
     assert "YAML syntax" in caught.value.issues[0].message
 
 
+def test_a_country_code_for_a_language_is_a_located_error(tmp_path):
+    """`kz` has the shape of a language code but is Kazakhstan: every page in it would fail."""
+    write_cabinet(tmp_path, MINIMAL.replace("locales: [ru, en]", "locales: [kz, ru, en]"))
+    with pytest.raises(SchemaInvalid) as caught:
+        load(tmp_path)
+    [issue] = [i for i in caught.value.issues if "kz" in i.message]
+    assert issue.location.line == 2 and "operator.locales" in str(issue)
+    assert "unknown language 'kz'" in issue.message and "kk" in issue.message
+
+
 def test_duplicate_keys_are_reported(tmp_path):
     write_cabinet(tmp_path, MINIMAL + "operator: {name: x}\n")
     with pytest.raises(SchemaInvalid) as caught:

@@ -24,7 +24,7 @@ from .model import (
     ScreenSpec, SectionSpec, frozen_map,
 )
 from .palette import contrast_problems, dark_palette, light_palette
-from .structure import CabinetSchema, FieldSchema, SectionSchema, flatten_errors, keys_of
+from .structure import CabinetSchema, FieldSchema, SectionSchema, flatten_errors, is_known_locale, keys_of
 
 ROUTE_PARAM = re.compile(r"<([a-z_]+)>")
 _COMMON_SECTION_KEYS = keys_of(SectionSchema())
@@ -118,7 +118,8 @@ class Compiler:
                 self.error(path, message)
 
         operator_raw = _mapping(data.get("operator"))
-        locales = [x for x in operator_raw.get("locales") or [] if isinstance(x, str)]
+        # an unknown language is reported once, above, not again as a translation missing everywhere
+        locales = [x for x in operator_raw.get("locales") or [] if isinstance(x, str) and is_known_locale(x)]
         if locales:
             self.locales = locales
         operator = Operator(

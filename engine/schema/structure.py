@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import zoneinfo
 
+from babel import Locale, UnknownLocaleError
+from babel.languages import get_official_languages
 from babel.numbers import get_currency_name
 from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields as mf, validate, validates
 
@@ -18,7 +20,33 @@ IDENTIFIER = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="use lowercase letters,
 COLOR = validate.Regexp(r"^#(?:[0-9a-fA-F]{3}){1,2}$", error="use a colour like #0A84FF")
 ROUTE = validate.Regexp(r"^/(?:[a-z0-9_\-]+|<[a-z_]+>)?(?:/(?:[a-z0-9_\-]+|<[a-z_]+>))*$",
                         error="use a path like /services/<service_id> (lowercase, parameters in <>)")
-LOCALE = validate.Regexp(r"^[a-z]{2,3}(?:_[A-Z]{2})?$", error="use a locale code such as ru or en")
+LOCALE_SHAPE = validate.Regexp(r"^[a-z]{2,3}(?:_[A-Z]{2})?$", error="use a locale code such as ru or en")
+
+
+class KnownLocale(validate.Validator):
+    """A language Babel can format for: a code of the right shape may still name none (``kz`` is
+    Kazakhstan; its languages are kk and ru), and every page in it would fail."""
+
+    def __call__(self, value: str) -> str:
+        LOCALE_SHAPE(value)
+        try:
+            Locale.parse(value)
+        except (UnknownLocaleError, ValueError):
+            spoken = get_official_languages(value.upper()) if len(value) == 2 else ()
+            hint = f" ({value!r} is a country: its languages are {', '.join(spoken)})" if spoken else ""
+            raise ValidationError(f"unknown language {value!r}{hint}; use a language code such as ru, en or kk")
+        return value
+
+
+LOCALE = KnownLocale()
+
+
+def is_known_locale(value: str) -> bool:
+    try:
+        LOCALE(value)
+    except ValidationError:
+        return False
+    return True
 ROLES = ("subscriber", "dealer", "operator", "guest")
 STYLES = ("primary", "secondary", "danger", "link")
 INPUT_TYPES = ("text", "number", "date", "select", "textarea", "email", "tel", "checkbox", "hidden", "password",
