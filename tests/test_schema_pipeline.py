@@ -128,6 +128,29 @@ def test_a_country_code_for_a_language_is_a_located_error(tmp_path):
     assert "unknown language 'kz'" in issue.message and "kk" in issue.message
 
 
+def test_the_engines_own_addresses_are_the_web_apps(make_app):
+    """A screen at one of the engine's own addresses could never be reached: the list the compiler
+    refuses is the first path segment of every route the app has (with Keycloak's sign-in too) and
+    of the demo's acquirer mounted beside it."""
+    from engine.schema.compile import RESERVED_PATHS
+    from engine.web.payment_setup import IN_PROCESS_PREFIX
+
+    screen_like = re.compile(r"^[a-z0-9_\-]+$")               # what a screen's route may start with
+    segments = {IN_PROCESS_PREFIX.strip("/")}
+    for app in (make_app(), make_app(demo_users=False, keycloak_url="http://127.0.0.1:9/", keycloak_realm="cabinet",
+                                     keycloak_client_secret="not-used-here")):
+        segments |= {rule.rule.split("/")[1] for rule in app.url_map.iter_rules()
+                     if screen_like.match(rule.rule.split("/")[1]) and rule.endpoint != "cabinet.screen"}
+    assert RESERVED_PATHS == segments
+
+
+def test_a_screen_at_an_engine_address_is_refused(tmp_path):
+    write_cabinet(tmp_path, MINIMAL.replace("    route: /\n", "    route: /offline\n", 1))
+    with pytest.raises(SchemaInvalid) as caught:
+        load(tmp_path)
+    assert "/offline is the engine's own address" in str(caught.value)
+
+
 def test_duplicate_keys_are_reported(tmp_path):
     write_cabinet(tmp_path, MINIMAL + "operator: {name: x}\n")
     with pytest.raises(SchemaInvalid) as caught:

@@ -29,9 +29,11 @@ from .structure import CabinetSchema, FieldSchema, SectionSchema, flatten_errors
 ROUTE_PARAM = re.compile(r"<([a-z_]+)>")
 _COMMON_SECTION_KEYS = keys_of(SectionSchema())
 _COMMON_FIELD_KEYS = keys_of(FieldSchema())
-# The engine's own addresses: a screen there could never be reached.
+# The engine's own addresses: a screen there could never be reached. The schema knows no Flask, so
+# this is a copy of the web app's URL map; tests/test_schema_pipeline.py compares the two.
 RESERVED_PATHS = frozenset({"login", "logout", "account", "actions", "api", "healthz", "static", "media", "language",
-                            "passkeys", "preview", "password", "payments", "pay", "sandbox-acquirer"})
+                            "passkeys", "preview", "password", "payments", "pay", "sandbox-acquirer",
+                            "offline", "icons", "quick-code"})
 ACTION_ROOTS = frozenset({"params", "query", "form", "user", "account_id", "today", "month_start"})
 
 
