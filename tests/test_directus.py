@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from engine.directus.client import DirectusClient, DirectusError
 from engine.directus.transfer import export_cabinet
@@ -315,17 +316,24 @@ def test_a_label_is_edited_in_place_through_the_visual_editor(chromium, designer
         page.locator('button:has(i[data-icon="edit"])').first.click()               # editing on
         frame.wait_for_selector("#directus-visual-editing", state="attached", timeout=10000)
         target = frame.locator('[data-directus*="collection:cabinet_fields;"]').first
-        box = target.bounding_box()
-        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # through the overlay
         row = page.get_by_text(re.compile(r"^ru: ")).first                            # the drawer of that field
-        row.wait_for(timeout=10000)
+        deadline = time.monotonic() + 60
+        while True:
+            # through the overlay; a click before the editor has wired the overlay opens nothing: again
+            box = target.bounding_box()
+            page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            try:
+                row.wait_for(timeout=5000)
+                break
+            except PlaywrightTimeout:
+                assert time.monotonic() < deadline, "the field's drawer did not open in the Directus app"
         old = row.inner_text()[len("ru: "):]
         assert old in frame.locator("main").inner_text()
         row.click()
         page.locator("textarea").last.fill("Изменено в редакторе")
         page.get_by_role("button", name="Save").last.click()                         # the language row
         page.get_by_role("button", name="Save").last.click()                         # the item
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 60
         while "Изменено в редакторе" not in _engine_frame(page, designer).locator("main").inner_text():
             assert time.monotonic() < deadline, "the preview did not show the edited label"
             page.wait_for_timeout(200)
