@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: setup demo studio stack test bench services browser keycloak validate clean translations node-parts screenshots
+.PHONY: setup demo studio stack test lint bench services browser keycloak validate clean translations node-parts screenshots
 
 setup: $(STAMP)
 
@@ -41,6 +41,10 @@ node-parts:
 	scripts/build-preview.sh
 	scripts/build-browser-checks.sh
 
+# ruff with the rule set in pyproject.toml.
+lint: setup
+	$(BIN)/ruff check .
+
 # PostgreSQL and Redis on 127.0.0.1, installed from Debian's packages and started when missing.
 services:
 	scripts/ensure-services.sh
@@ -54,7 +58,7 @@ keycloak:
 browser:
 	command -v chromium >/dev/null 2>&1 || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
-test: setup services browser node-parts keycloak
+test: setup services browser node-parts keycloak lint
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 bench: setup node-parts

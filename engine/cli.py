@@ -282,9 +282,10 @@ def directus_studio(directus_port: int, host: str, port: int) -> None:
 def _local_run(command: str, *failures: type[Exception]) -> Iterator[None]:
     """Components run on this machine: their known failures, or an invalid cabinet in Directus,
     end the command with exit 1 and what went wrong."""
+    caught: tuple[type[Exception], ...] = (*failures, ConfigError)
     try:
         yield
-    except (*failures, ConfigError) as exc:
+    except caught as exc:
         click.echo(f"{command} failed: {exc}", err=True)
         sys.exit(1)
     except SchemaInvalid as exc:
