@@ -24,8 +24,8 @@ def new_postgres_database(prefix: str):
     try:
         admin = psycopg2.connect(POSTGRES_ADMIN_DSN, connect_timeout=5)
     except psycopg2.OperationalError as exc:
-        pytest.fail(f"PostgreSQL is required at 127.0.0.1:5432 (user postgres, trust auth); start it with "
-                    f"'pg_ctlcluster --skip-systemctl-redirect <version> main start'. Error: {exc}")
+        pytest.fail(f"PostgreSQL is required at 127.0.0.1:5432 (user postgres, trust auth); `make services` "
+                    f"(scripts/ensure-services.sh) installs and starts it. Error: {exc}")
     admin.autocommit = True
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with admin.cursor() as cursor:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from engine.state.auth_sessions import AuthSession, AuthSessionStore
 from engine.web import create_app
-from tests.conftest import html_text, new_postgres_database
+from tests.conftest import csrf_token, html_text, new_postgres_database
 from tests.support.keycloak import Browser, admin, form_action, keycloak_server
 from tests.support.processes import free_port
 from tests.support.serving import ThreadedServer
@@ -96,20 +96,14 @@ def skip_the_code(browser: requests.Session, landing: requests.Response) -> requ
     """After the first sign-in the cabinet offers a quick-login code; "Пропустить"."""
     if "/quick-code/setup" not in landing.url:
         return landing
-    token = csrf(landing.text)
+    token = csrf_token(landing.text)
     nxt = parse_qs(urlsplit(landing.url).query).get("next", ["/"])[0]
     return browser.post(landing.url.split("/quick-code")[0] + "/quick-code/skip",
                         data={"csrf_token": token, "next": nxt}, timeout=20)
 
 
-def csrf(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, html_text(html)[:500]
-    return match.group(1)
-
-
 def log_out(browser: requests.Session, base: str, **kwargs) -> requests.Response:
-    token = csrf(browser.get(f"{base}/", timeout=20).text)
+    token = csrf_token(browser.get(f"{base}/", timeout=20).text)
     return browser.post(f"{base}/logout", data={"csrf_token": token}, timeout=20, **kwargs)
 
 
@@ -322,7 +316,7 @@ def test_the_in_cabinet_login_form_through_the_direct_grant(keycloak, engine_por
         client = app.test_client()
         try:
             page = client.get("/login").get_data(as_text=True)
-            token = csrf(page)
+            token = csrf_token(page)
             off = client.post("/login", data={"username": "demo1", "password": "demo1", "csrf_token": token})
             assert off.status_code == 401                                  # the realm does not allow it yet
             operator.update_client(client_id, {"directAccessGrantsEnabled": True})
@@ -344,7 +338,7 @@ def test_the_quick_code_renews_the_keycloak_session_until_logout(engine):
     assert "/quick-code/setup" in offer.url
     page = offer
     for step in ("first", "repeat"):                                 # the code, and the code again
-        page = browser.post(offer.url, data={"csrf_token": csrf(page.text), "code": "2580", "step": step},
+        page = browser.post(offer.url, data={"csrf_token": csrf_token(page.text), "code": "2580", "step": step},
                             timeout=20)
     assert page.url == f"{base}/" and "-412,50" in html_text(page.text)
     from engine.web.auth.quick_code import DEVICE_COOKIE
@@ -355,14 +349,14 @@ def test_the_quick_code_renews_the_keycloak_session_until_logout(engine):
         later.cookies.set(name, value)
     code_page = later.get(f"{base}/login", timeout=20)
     assert "/quick-code" in code_page.url
-    back = later.post(code_page.url, data={"csrf_token": csrf(code_page.text), "code": "2580"}, timeout=20)
+    back = later.post(code_page.url, data={"csrf_token": csrf_token(code_page.text), "code": "2580"}, timeout=20)
     assert back.url == f"{base}/" and "-412,50" in html_text(back.text)       # renewed through Keycloak
     log_out(later, base, allow_redirects=False)
     again = Browser()
     for name, value in device.items():
         again.cookies.set(name, value)
     code_page = again.get(f"{base}/login", timeout=20)
-    refused = again.post(code_page.url, data={"csrf_token": csrf(code_page.text), "code": "2580"}, timeout=20)
+    refused = again.post(code_page.url, data={"csrf_token": csrf_token(code_page.text), "code": "2580"}, timeout=20)
     assert 'id="kc-form-login"' in refused.text                   # signed out: Keycloak asks for the password
 
 
@@ -378,7 +372,7 @@ def test_the_quick_code_outlives_the_browsers_keycloak_session(engine, keycloak)
     page = submit(browser, to_login_form(browser, base), "pocket", "pocket")
     for step in ("first", "repeat"):
         page = browser.post(f"{base}/quick-code/setup?next=/", timeout=20,
-                            data={"csrf_token": csrf(page.text), "code": "1379", "step": step})
+                            data={"csrf_token": csrf_token(page.text), "code": "1379", "step": step})
     assert page.url == f"{base}/" and "-412,50" in html_text(page.text)
     assert [s["id"] for s in offline_sessions(operator, owner, client)], "no offline session was made"
     for online in keycloak_sessions(keycloak, "pocket"):            # Keycloak's SSO session ends
@@ -389,7 +383,7 @@ def test_the_quick_code_outlives_the_browsers_keycloak_session(engine, keycloak)
     device = Browser()                                              # days later: only the device cookie
     device.cookies.set(DEVICE_COOKIE, browser.cookies.get(DEVICE_COOKIE))
     code_page = device.get(f"{base}/login", timeout=20)
-    back = device.post(code_page.url, data={"csrf_token": csrf(code_page.text), "code": "1379"}, timeout=20)
+    back = device.post(code_page.url, data={"csrf_token": csrf_token(code_page.text), "code": "1379"}, timeout=20)
     assert back.url == f"{base}/" and "-412,50" in html_text(back.text)
 
     log_out(device, base, allow_redirects=False)                     # "Выйти" ends the offline session too
@@ -397,7 +391,7 @@ def test_the_quick_code_outlives_the_browsers_keycloak_session(engine, keycloak)
     again = Browser()
     again.cookies.set(DEVICE_COOKIE, browser.cookies.get(DEVICE_COOKIE))
     code_page = again.get(f"{base}/login", timeout=20)
-    refused = again.post(code_page.url, data={"csrf_token": csrf(code_page.text), "code": "1379"}, timeout=20)
+    refused = again.post(code_page.url, data={"csrf_token": csrf_token(code_page.text), "code": "1379"}, timeout=20)
     assert 'id="kc-form-login"' in refused.text
 
 

@@ -12,7 +12,7 @@ import time
 
 import requests
 
-from tests.conftest import ROOT, html_text
+from tests.conftest import ROOT, csrf_token, html_text, new_postgres_database
 from tests.support.keycloak import Browser, form_action
 from tests.support.processes import free_port
 
@@ -30,9 +30,13 @@ def _wait_for_line(log_path, pattern: str, process, seconds: float = 600) -> str
 
 
 def test_the_stack_runs_everything_and_stops_everything(tmp_path):
+    with new_postgres_database("cabinet_stack") as url:                # the stack finds it there and uses it
+        _run_the_stack(tmp_path, url.rsplit("/", 1)[1])
+
+
+def _run_the_stack(tmp_path, database: str) -> None:
     ports = {name: free_port() for name in ("engine", "directus", "keycloak", "management")}
     log_path = tmp_path / "stack.log"
-    database = f"cabinet_stack_{os.getpid()}"
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "engine.cli", "stack", "--port", str(ports["engine"]),
@@ -52,15 +56,14 @@ def test_the_stack_runs_everything_and_stops_everything(tmp_path):
         assert page.url.startswith(f"http://127.0.0.1:{ports['keycloak']}/realms/cabinet/")   # Keycloak's page
         offer = browser.post(form_action(page, "kc-form-login"), data={"username": "demo1", "password": "demo1"},
                              timeout=30)
-        token = re.search(r'name="csrf_token" value="([^"]+)"', offer.text).group(1)
-        home = browser.post(f"{base}/quick-code/skip", data={"csrf_token": token, "next": "/"}, timeout=30)
+        home = browser.post(f"{base}/quick-code/skip", data={"csrf_token": csrf_token(offer.text), "next": "/"},
+                            timeout=30)
         assert home.url == f"{base}/" and "-412,50" in html_text(home.text)
         status = requests.get(f"http://127.0.0.1:{ports['directus']}/server/ping", timeout=10)
         assert status.text.strip() == "pong"
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=120)
-    _drop_database(database)
     for port in (ports["engine"], ports["directus"], ports["keycloak"]):
         try:
             requests.get(f"http://127.0.0.1:{port}/", timeout=2)
@@ -68,12 +71,3 @@ def test_the_stack_runs_everything_and_stops_everything(tmp_path):
             continue
         raise AssertionError(f"something still answers on {port} after the stack stopped")
 
-
-def _drop_database(name: str) -> None:
-    import sqlalchemy
-
-    server = sqlalchemy.create_engine("postgresql+psycopg2://postgres@127.0.0.1:5432/postgres",
-                                      isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        connection.execute(sqlalchemy.text(f'drop database if exists "{name}" with (force)'))
-    server.dispose()

@@ -36,7 +36,7 @@ from ..schema.resolve import resolve
 from .i18n import template_gettext
 from .pages import formatter_for
 from .runtime import LiveCabinet, runtime
-from .security import CONTENT_SECURITY_POLICY
+from .security import CONTENT_SECURITY_POLICY, origin
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("preview", __name__, url_prefix="/preview")
@@ -258,4 +258,4 @@ def _sections(sections):
 
 def _origin(url: str) -> str:
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else "'none'"
+    return origin(url) if parts.scheme and parts.netloc else "'none'"
