@@ -46,7 +46,8 @@ def test_an_order_in_progress_cannot_be_cancelled_and_says_why(signed_in):
     form = {"csrf_token": csrf_token(orders), "_screen": "orders", "_key": "forged", "account": "108842",
             "order_id": in_progress, "_confirmed": "1"}
     refused = signed_in.post("/actions/cancel_order", data=form)                            # ... and a forged post
-    assert "отменить его можно только через поддержку" in page_text(signed_in.get(refused.headers["Location"]))
+    assert "Этот вариант больше не предлагается" in page_text(signed_in.get(refused.headers["Location"]))
+    assert "В работе" in page_text(signed_in.get("/orders"))
 
 
 def test_promised_payment_activates_once_then_explains_when_it_is_available_again(make_app):

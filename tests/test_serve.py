@@ -114,3 +114,66 @@ def _eventually(check, seconds: float = 5.0) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+def test_a_folder_being_edited_is_taken_only_once_it_holds_still(make_app, tmp_path):
+    import shutil
+
+    from tests.conftest import DEMO_SCHEMAS, page_text, sign_in
+
+    schemas = tmp_path / "schemas"
+    shutil.copytree(DEMO_SCHEMAS, schemas)
+    app = make_app(schemas=schemas)                      # no watcher thread: the test drives the looks
+    rt = app.extensions["cabinet"]
+    client = app.test_client()
+    sign_in(client)
+    home = schemas / "screens" / "home.yaml"
+    original = home.read_text(encoding="utf-8")
+    # an editor's first write: valid YAML, but only half of what is being written
+    home.write_text(original.replace("Мои услуги", "Мои усл"), encoding="utf-8")
+    assert rt.reload(settle=True) is False                # seen once: not taken yet
+    home.write_text(original.replace("Мои услуги", "Мои подключённые услуги"), encoding="utf-8")
+    assert rt.reload(settle=True) is False                # changed since: looked at again later
+    assert "Мои усл " not in page_text(client.get("/")) and "Мои услуги" in page_text(client.get("/"))
+    assert rt.reload(settle=True) is True                 # the same twice in a row: taken
+    assert "Мои подключённые услуги" in page_text(client.get("/"))
+
+
+def test_a_refusal_is_reported_until_a_good_version_is_back(make_app, tmp_path):
+    import shutil
+
+    from tests.conftest import DEMO_SCHEMAS
+
+    schemas = tmp_path / "schemas"
+    shutil.copytree(DEMO_SCHEMAS, schemas)
+    app = make_app(schemas=schemas)
+    rt, client = app.extensions["cabinet"], app.test_client()
+    home = schemas / "screens" / "home.yaml"
+    original = home.read_text(encoding="utf-8")
+    version = client.get("/healthz").get_json()["cabinet_version"]
+    home.write_text(original.replace("type: list", "type: lisst"), encoding="utf-8")
+    assert rt.reload() is False and client.get("/healthz").get_json()["schema_update_refused"]
+    home.write_text(original, encoding="utf-8")                                    # the edit undone
+    rt.reload()
+    health = client.get("/healthz").get_json()
+    assert health["schema_update_refused"] is False and health["cabinet_version"] == version
+
+
+def test_what_is_compiled_is_what_was_fingerprinted(tmp_path):
+    import shutil
+
+    from engine.kinds import field_kind_registry, section_kind_registry
+    from engine.schema import YamlSource, load_cabinet
+    from engine.web.handlers import handler_operations, handler_registry
+    from tests.conftest import DEMO_SCHEMAS
+
+    schemas = tmp_path / "schemas"
+    shutil.copytree(DEMO_SCHEMAS, schemas)
+    source = YamlSource(schemas)
+    fingerprint = source.fingerprint()
+    home = schemas / "screens" / "home.yaml"
+    home.write_text(home.read_text(encoding="utf-8").replace("type: list", "type: lisst"), encoding="utf-8")
+    # a write between the fingerprint and the compile is not mixed in: the next fingerprint sees it
+    cabinet = load_cabinet(source, field_kind_registry(), section_kind_registry(),
+                           handlers=handler_operations(handler_registry()), version=fingerprint)
+    assert cabinet.version == fingerprint and cabinet.screens["home"].sections[1].kind.name == "list"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from tests.conftest import csrf_token, hidden_inputs, page_text, sign_in
+from tests.conftest import action_forms, csrf_token, hidden_inputs, page_text, sign_in
 
 RECORDING = "tests.support.bindings:RecordingBilling"
 
@@ -187,21 +187,23 @@ def test_block_action_confirms_then_runs_once_even_when_submitted_twice(make_app
     app = make_app(binding=RECORDING)
     client = app.test_client()
     sign_in(client)
-    block_page = client.get("/block").get_data(as_text=True)
+    block_page = client.get("/block?account=108843").get_data(as_text=True)   # 108842 has a blocked service
     form = _confirm_form(block_page)
-    assert form["_screen"] == "block" and form["_key"]
+    assert form["_screen"] == "block" and form["_section"] == "block_form" and form["_key"]
     confirm = client.post("/actions/block_services", data={**form, "days": "14"})
-    assert confirm.status_code == 200 and "Заблокировать услуги на 14 дн.?" in page_text(confirm)
+    # the fee is the billing's daily fee times the checked number of days
+    assert confirm.status_code == 200
+    assert "Заблокировать услуги на 14 дн.? Плата за блокировку: 14,00\u00a0₽." in page_text(confirm)
     confirmed = _confirm_form(confirm.get_data(as_text=True))
     assert confirmed["_confirmed"] == "1"
     first = client.post("/actions/block_services", data={**confirmed, "csrf_token": form["csrf_token"]})
     second = client.post("/actions/block_services", data={**confirmed, "csrf_token": form["csrf_token"]})
-    assert first.status_code == second.status_code == 302
-    assert "Услуги заблокированы" in page_text(client.get(first.headers["Location"]))
+    assert first.status_code == second.status_code == 302 and first.headers["Location"] == second.headers["Location"]
+    assert "Услуги заблокированы" in page_text(client.get(second.headers["Location"]))   # the first one's answer
     binding = app.extensions["cabinet"].binding
     blocks = [params for op, params in binding.calls if op == "block_services"]
-    assert len(blocks) == 2 and blocks[0]["request_id"] == blocks[1]["request_id"]   # same key: one effect
-    text = page_text(client.get("/block"))
+    assert len(blocks) == 1 and blocks[0]["days"] == 14            # one call, the second answered from the first
+    text = page_text(client.get("/block?account=108843"))
     assert "Услуги заблокированы до" in text
 
 
@@ -212,17 +214,23 @@ def test_action_without_csrf_is_refused(signed_in):
 
 
 def test_action_with_bad_input_names_the_field(signed_in):
-    form = _confirm_form(signed_in.get("/block").get_data(as_text=True))
+    form = _confirm_form(signed_in.get("/block?account=108843").get_data(as_text=True))
     response = signed_in.post("/actions/block_services", data={**form, "days": "many", "_confirmed": "1"})
-    assert response.status_code == 302
-    assert "«Срок блокировки, дней»: введите целое число." in page_text(signed_in.get(response.headers["Location"]))
+    assert response.status_code == 422                  # the form again, with the message at the input
+    html = response.get_data(as_text=True)
+    assert '<p class="form__error" id="input-block_form-days-error">«Срок блокировки, дней»: введите целое число.</p>' \
+        in html
+    assert 'aria-invalid="true"' in html and 'value="many"' in html
 
 
 def test_rejected_action_shows_the_billings_reason(signed_in):
-    form = _confirm_form(signed_in.get("/block").get_data(as_text=True))
-    response = signed_in.post("/actions/block_services", data={**form, "days": "500", "_confirmed": "1"})
+    page = signed_in.get("/transfer").get_data(as_text=True)
+    form = action_forms(page, "transfer")[0]
+    response = signed_in.post("/actions/transfer", data={**form, "csrf_token": csrf_token(page),
+                                                         "to_account_id": "108843", "amount": "999999",
+                                                         "_confirmed": "1"})
     text = page_text(signed_in.get(response.headers["Location"]))
-    assert "90" in text                                  # the billing's limit, in its own words
+    assert "Недостаточно средств" in text                # the billing's refusal, in its own words
 
 
 def test_tariff_change_choose_confirm_with_fee_and_date_then_result(signed_in):
@@ -256,16 +264,17 @@ def test_sign_in_actions_and_refusals_are_audited(fresh_postgres_url, make_app):
     log = AuditLog(app.extensions["cabinet"].db)
     sign_in(client, "demo1", "wrong")
     sign_in(client)
-    form = _confirm_form(client.get("/block").get_data(as_text=True))
+    form = _confirm_form(client.get("/block?account=108843").get_data(as_text=True))
     client.post("/actions/block_services", data={**form, "days": "500", "_confirmed": "1"})
     client.post("/actions/block_services", data={**form, "days": "many", "_confirmed": "1"})
     client.post("/actions/block_services", data={**form, "days": "10", "_confirmed": "1",
                                                   "account": "108900"})
     records = log.latest("demo1")
     events = [(r.event, r.result) for r in reversed(records)]
-    assert events == [("sign-in", "refused"), ("sign-in", "ok"), ("action:block_services", "refused"),
+    assert events == [("sign-in", "refused"), ("sign-in", "ok"), ("action:block_services", "invalid"),
                       ("action:block_services", "invalid"), ("action:block_services", "forbidden")]
     assert '"days": "500"' in records[2].details and records[0].address == "127.0.0.1"
+    assert "не больше 90" in records[2].details          # why: the rule it broke
 
 
 def test_history_period_picker(signed_in):

@@ -1,16 +1,18 @@
-"""Run a POSTed action: check the user may act on the ids it names, call the billing once per
-submitted form (the idempotency key), and say what happened in plain words."""
+"""Run a POSTed action: check the user may act on the ids it names and that the form is one the
+screen offers with values its rules allow, call the billing once per submitted form (the
+idempotency key), and say what happened in plain words."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Mapping
 
 from ..schema.model import ActionSpec
 from .calls import CallSession, Outcome
-from .ownership import NotOwned, Ownership, OwnershipUnknown
+from .ownership import NotOwned, OwnershipUnknown
 from .params import CallContext, InvalidParam, NotForThisUser, fill_params
-from .screen import OWNED_PARAM_NAMES, ScreenRequest, base_context, select_account
+from .screen import ScreenRequest, load_screen
+from .submission import FormRefused, FormUnavailable, check_form
 
 
 @dataclass
@@ -23,6 +25,8 @@ class ActionOutcome:
     result: str = "ok"                               # for the audit log: ok | refused | failed | invalid
     redirect: str | None = None                      # a handler's own destination (sign-out: the sign-in page)
     gateway_redirect: str | None = None              # a payment gateway's page (checked by the web layer)
+    errors: dict[str, str] = field(default_factory=dict)   # input name -> why its value was refused
+    section_id: str | None = None                    # the form the errors belong to
 
 
 def input_label(sections, name: str) -> str:
@@ -61,50 +65,51 @@ def origin(req: ScreenRequest, posted: Mapping[str, str]) -> tuple[str, dict[str
     return screen.id, {p: posted[p] for p in screen.route_params if posted.get(p)}
 
 
-def confirmation_text(req: ScreenRequest, action: ActionSpec, posted: Mapping[str, str]) -> str:
-    """The text of the confirmation step, filled from the submitted form (no billing call)."""
-    _screen, back_params = origin(req, posted)
-    context = base_context(req, back_params, req.wanted_account)
-    context["form"] = {k: v for k, v in posted.items() if not k.startswith("_") and k != "csrf_token"}
-    return action.confirm.render(req.formatter.locale, context, req.formatter) if action.confirm else ""
+@dataclass
+class PreparedAction:
+    """An action checked and ready to run: the values it runs with all come from the server."""
+
+    action: ActionSpec
+    back_screen: str
+    back_params: dict[str, str]
+    context: dict[str, Any]          # the screen's data, ``form`` (checked values) and the engine's names
+    params: dict[str, Any]           # the operation's parameters
 
 
-def run_action(req: ScreenRequest, action: ActionSpec, posted: Mapping[str, str], calls: CallSession,
-               accounts_cache=None, perform: Callable[[str, dict], Outcome] | None = None) -> ActionOutcome:
-    """Raises ``NotOwned`` for ids that are not the user's (answer 404). ``perform`` runs the
-    operation (default: the billing through ``calls``; an engine handler passes its own)."""
+def prepare_action(req: ScreenRequest, action: ActionSpec, posted: Mapping[str, str], calls: CallSession,
+                   accounts_cache=None) -> PreparedAction | ActionOutcome:
+    """Check an action's post against the screen it comes from, loaded again for this request: the
+    ids it names, the section offering it, every input's rules, the item it picks. Returns what to
+    run, or the outcome of a refusal. Raises ``NotOwned`` for ids that are not the user's (404)."""
     _ = req.gettext
     if action.roles and not (set(action.roles) & set(req.identity.roles)):
         raise NotOwned(action.id)
     back_screen, back_params = origin(req, posted)
-    ownership = Ownership(calls, req.identity.subscriber_id, accounts_cache)
     unavailable = ActionOutcome(False, _("The service is temporarily unavailable. Nothing was changed; "
                                          "please try again later."), back_screen, back_params, result="failed")
-    # an operation that names no account or service (sign-out, a support request) needs no account
-    # list: it works while the billing is down
-    names_ids = any(p.owned for p in action.operation.params) or any(n in OWNED_PARAM_NAMES for n in back_params)
+    screen_req = replace(req, screen=req.cabinet.screens[back_screen], route_params=back_params)
+    loaded = load_screen(screen_req, calls, accounts_cache)
     try:
-        selected = None
-        if names_ids:
-            selected = select_account(ownership.accounts(), req.wanted_account)
-            if req.account_named and selected != req.wanted_account:
-                raise NotOwned(req.wanted_account)
-            for name, value in back_params.items():
-                if name in OWNED_PARAM_NAMES:
-                    ownership.check(OWNED_PARAM_NAMES[name], value)
-        form = {k: v for k, v in posted.items() if not k.startswith("_") and k != "csrf_token"}
-        context = base_context(req, back_params, selected)
-        context["form"] = form
-        key = idempotency_key(req.identity.login, posted.get("_key", ""), action.id, form)
-        call_ctx = CallContext(context, back_params, form, selected, req.identity.subscriber_id,
-                               req.identity.dealer_id, key)
-        params = fill_params(action.operation, action.params, call_ctx, ownership)
+        checked = check_form(screen_req.screen, action, posted, loaded.context, loaded.outcomes, req.gettext,
+                             req.formatter)
+    except FormUnavailable:
+        return unavailable
+    except FormRefused as refused:
+        return ActionOutcome(False, refused.message, back_screen, back_params, result=refused.result,
+                             errors=refused.errors, section_id=refused.section_id)
+    context = {**loaded.context, "form": checked.values}
+    key = idempotency_key(req.identity.login, posted.get("_key", ""), action.id,
+                          {k: "" if v is None else str(v) for k, v in checked.values.items()})
+    call_ctx = CallContext(context, back_params, checked.values, loaded.selected, req.identity.subscriber_id,
+                           req.identity.dealer_id, key)
+    try:
+        params = fill_params(action.operation, action.params, call_ctx, loaded.ownership)
     except OwnershipUnknown:
         return unavailable
     except NotForThisUser:
         raise NotOwned(action.id) from None
     except InvalidParam as exc:
-        label = input_label(req.cabinet.screens[back_screen].sections, exc.param)
+        label = input_label(screen_req.screen.sections, exc.param)
         if label:
             message = invalid_input_message(exc, label.render(req.formatter.locale), _)
         else:   # not an input of the page: the form was altered or is out of date
@@ -113,7 +118,31 @@ def run_action(req: ScreenRequest, action: ActionSpec, posted: Mapping[str, str]
     if not posted.get("_key"):
         return ActionOutcome(False, _("The form has expired. Please try again."), back_screen, back_params,
                              result="invalid")
+    return PreparedAction(action, back_screen, back_params, context, params)
 
+
+def confirmation_text(req: ScreenRequest, prepared: PreparedAction) -> str:
+    """The text of the confirmation step, from the screen's data and the checked form (no change yet)."""
+    action = prepared.action
+    return action.confirm.render(req.formatter.locale, prepared.context, req.formatter) if action.confirm else ""
+
+
+def run_action(req: ScreenRequest, action: ActionSpec, posted: Mapping[str, str], calls: CallSession,
+               accounts_cache=None, perform: Callable[[str, dict], Outcome] | None = None) -> ActionOutcome:
+    """Check the post (``prepare_action``), then run the operation once. Raises ``NotOwned`` for ids
+    that are not the user's (answer 404). ``perform`` runs the operation (default: the billing
+    through ``calls``; an engine handler passes its own)."""
+    prepared = prepare_action(req, action, posted, calls, accounts_cache)
+    if isinstance(prepared, ActionOutcome):
+        return prepared
+    return perform_action(req, prepared, calls, perform)
+
+
+def perform_action(req: ScreenRequest, prepared: PreparedAction, calls: CallSession,
+                   perform: Callable[[str, dict], Outcome] | None = None) -> ActionOutcome:
+    _ = req.gettext
+    action, back_screen, back_params, params = (prepared.action, prepared.back_screen, prepared.back_params,
+                                                prepared.params)
     outcome = (perform or calls.call)(action.operation.name, params)
     if outcome.error == "rejected":
         return ActionOutcome(False, outcome.reason or _("The request was refused."), back_screen, back_params,
@@ -121,8 +150,9 @@ def run_action(req: ScreenRequest, action: ActionSpec, posted: Mapping[str, str]
     if outcome.error == "not_found":
         raise NotOwned(action.id)
     if not outcome.ok:
-        return unavailable
-    context["result"] = outcome.value
+        return ActionOutcome(False, _("The service is temporarily unavailable. Nothing was changed; "
+                                      "please try again later."), back_screen, back_params, result="failed")
+    context = {**prepared.context, "result": outcome.value}
     message = ""
     if action.success is not None:
         message = action.success.render(req.formatter.locale, context, req.formatter)

@@ -10,9 +10,10 @@ import secrets
 from typing import Any, Callable, Mapping, Protocol
 
 from ..kinds.base import Presented
-from ..schema.expressions import Text
+from ..schema.expressions import Text, truthy
 from ..schema.model import ActionSpec, Cabinet, FieldSpec, InputSpec, ScreenSpec, SectionSpec
 from .calls import Outcome
+from .forms import SubmittedForm, bound, offered_choices
 from .views import (
     AccountChoice, ActionView, FieldView, FormView, InputView, ItemView, NavItemView, PageView, SectionView,
 )
@@ -29,8 +30,9 @@ class Links(Protocol):
 class PageBuilder:
     def __init__(self, cabinet: Cabinet, screen: ScreenSpec, outcomes: Mapping[str, Outcome],
                  context: Mapping[str, Any], formatter, links: Links, gettext: Callable[[str], str],
-                 roles: set[str]):
+                 roles: set[str], submitted: SubmittedForm | None = None):
         self.cabinet = cabinet
+        self.submitted = submitted
         self.screen = screen
         self.outcomes = outcomes
         self.context = context
@@ -90,7 +92,7 @@ class PageBuilder:
         if failed:
             view.state, view.message = "degraded", self.failure_message(failed)
             return view
-        if spec.visible_if is not None and not _truthy(spec.visible_if.evaluate(self.context)):
+        if spec.visible_if is not None and not truthy(spec.visible_if.evaluate(self.context)):
             return None
         view.options = {k: self.text(v) if isinstance(v, Text) else v for k, v in spec.options.items()}
         if spec.items is not None:
@@ -99,7 +101,8 @@ class PageBuilder:
             view.items = [self.item(spec, item) for item in items]
         else:
             view.fields = [f for field in spec.fields if (f := self.field(field, self.context)) is not None]
-        view.actions = [a for action_id in spec.actions if (a := self.action(self.cabinet.actions[action_id]))]
+        view.actions = [a for action_id in spec.actions
+                        if (a := self.action(self.cabinet.actions[action_id], spec.id))]
         view.children = [c for child in spec.children if (c := self.section(child)) is not None]
         if spec.kind.has_form and spec.options.get("method") == "get":
             view.form = self.query_form(spec)
@@ -125,10 +128,11 @@ class PageBuilder:
         if spec.link is not None:
             url = self.links.screen(spec.link.screen, {k: e.evaluate(data) for k, e in spec.link.params.items()})
         return ItemView(fields=[f for field in spec.fields if (f := self.field(field, data)) is not None], url=url,
-                        actions=[a for item_action in spec.item_actions if (a := self.item_action(item_action, data))])
+                        actions=[a for item_action in spec.item_actions
+                                 if (a := self.item_action(item_action, data, spec.id))])
 
     def field(self, spec: FieldSpec, data: Mapping[str, Any]) -> FieldView | None:
-        if spec.visible_if is not None and not _truthy(spec.visible_if.evaluate(data)):
+        if spec.visible_if is not None and not truthy(spec.visible_if.evaluate(data)):
             return None
         value = spec.value.evaluate(data) if spec.value is not None else None
         try:
@@ -142,19 +146,22 @@ class PageBuilder:
                          template=spec.kind.template, attrs=dict(presented))
 
     # --- actions and forms -------------------------------------------------------------------------
-    def hidden_fields(self) -> dict[str, str]:
+    def hidden_fields(self, section_id: str) -> dict[str, str]:
+        """Where the form comes from: the server looks the section up again and checks every value
+        against it, so these only point, they never carry a value that is believed."""
         hidden = {name: str(value) for name, value in self.context["params"].items()}
         if self.context.get("account_id"):
             # the account the page showed: switching accounts in another tab must not redirect the action
             hidden["account"] = str(self.context["account_id"])
         hidden["_screen"] = self.screen.id
+        hidden["_section"] = section_id
         hidden["_key"] = self.request_key
         return hidden
 
-    def action(self, action: ActionSpec) -> ActionView | None:
+    def action(self, action: ActionSpec, section_id: str) -> ActionView | None:
         if action.roles and not (self.roles & set(action.roles)):
             return None
-        if action.visible_if is not None and not _truthy(action.visible_if.evaluate(self.context)):
+        if action.visible_if is not None and not truthy(action.visible_if.evaluate(self.context)):
             return None
         common = dict(id=action.id, title=self.text(action.title), style=action.style, icon=action.icon)
         if action.screen is not None:
@@ -166,22 +173,24 @@ class PageBuilder:
         # the confirmation text is rendered at the confirmation step, from the submitted form;
         # here it only says that there will be one
         return ActionView(method="post", url=self.links.action(action.id), confirm="1" if action.confirm else "",
-                          hidden=self.hidden_fields(), **common)
+                          hidden=self.hidden_fields(section_id), **common)
 
-    def item_action(self, item_action, item: Mapping[str, Any]) -> ActionView | None:
-        """The action's button for one item; the item's values ride along as form fields."""
-        if item_action.visible_if is not None and not _truthy(item_action.visible_if.evaluate(item)):
+    def item_action(self, item_action, item: Mapping[str, Any], section_id: str) -> ActionView | None:
+        """The action's button for one item; the item's values ride along to name the item (the
+        server finds the item again in its own data and uses its own values)."""
+        if not item_action.offered_on(item):
             return None
-        view = self.action(self.cabinet.actions[item_action.action])
+        view = self.action(self.cabinet.actions[item_action.action], section_id)
         if view is not None:
-            values = {name: expr.evaluate(item) for name, expr in item_action.params.items()}
-            view.hidden = {**view.hidden, **{k: "" if v is None else str(v) for k, v in values.items()}}
+            view.hidden = {**view.hidden, **item_action.form_values(item)}
         return view
 
     def form(self, spec: SectionSpec) -> FormView:
         action = self.cabinet.actions[spec.submit]
-        return FormView(url=self.links.action(action.id), inputs=[self.input(i) for i in spec.inputs],
-                        submit=self.text(action.title), hidden=self.hidden_fields())
+        submitted = self.submitted if self.submitted and self.submitted.section_id == spec.id else None
+        return FormView(url=self.links.action(action.id), inputs=[self.input(i, submitted) for i in spec.inputs],
+                        submit=self.text(action.title), hidden=self.hidden_fields(spec.id),
+                        error=submitted.message if submitted else "")
 
     def query_form(self, spec: SectionSpec) -> FormView:
         """A form whose inputs become this screen's query: no action, no CSRF, nothing changes."""
@@ -189,23 +198,18 @@ class PageBuilder:
         return FormView(url=url, inputs=[self.input(i) for i in spec.inputs], method="get",
                         submit=self.text(spec.options.get("submit_label")) or self._("Show"))
 
-    def input(self, spec: InputSpec) -> InputView:
-        choices = [(c.value, self.text(c.label)) for c in spec.choices]
-        if spec.choices_from is not None:
-            excluded = spec.exclude.evaluate(self.context) if spec.exclude is not None else None
-            for element in spec.choices_from.evaluate(self.context) or []:
-                value = spec.choice_value.evaluate(element) if spec.choice_value else element
-                label = spec.choice_label.evaluate(element) if spec.choice_label else value
-                if excluded is None or str(value) != str(excluded):
-                    choices.append((str(value), str(label)))
-        default = spec.default.evaluate(self.context) if spec.default is not None else ""
+    def input(self, spec: InputSpec, submitted: SubmittedForm | None = None) -> InputView:
+        choices = offered_choices(spec, self.context, self.text)
+        if submitted is not None and spec.type not in ("password", "honeypot"):
+            value = submitted.values.get(spec.name, "")     # what the person typed, to correct it
+        else:
+            default = spec.default.evaluate(self.context) if spec.default is not None else ""
+            value = "" if default is None else str(default)
+        low, high = bound(spec.min, self.context), bound(spec.max, self.context)
         return InputView(name=spec.name, label=self.text(spec.label), type=spec.type,
-                         value="" if default is None else str(default), required=spec.required, choices=choices,
-                         min=spec.min, max=spec.max, step=spec.step, help=self.text(spec.help))
-
-
-def _truthy(value: Any) -> bool:
-    """JMESPath truthiness: empty lists, objects and strings, false and null are false."""
-    if value is None or value is False:
-        return False
-    return not (isinstance(value, (str, list, dict)) and len(value) == 0)
+                         value=value, required=spec.required, choices=choices,
+                         min=None if low is None else str(low), max=None if high is None else str(high),
+                         step=spec.step, help=self.text(spec.help),
+                         error=submitted.errors.get(spec.name, "") if submitted else "",
+                         max_length=spec.max_length, min_length=spec.min_length,
+                         pattern=spec.pattern.pattern if spec.pattern is not None else None)

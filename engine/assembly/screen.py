@@ -10,7 +10,7 @@ from ..schema.content import localized
 from ..schema.model import Cabinet, ScreenSpec
 from .calls import CallSession, Outcome
 from .ownership import NotOwned, Ownership, OwnershipUnknown
-from .page import Links, PageBuilder
+from .page import Links, PageBuilder, SubmittedForm
 from .params import CallContext, InvalidParam, NotForThisUser, fill_params
 from .views import PageView
 
@@ -51,6 +51,8 @@ class ScreenRequest:
     account_named: bool = False
     #: runs an engine handler's data call: ``run_handler(name, params) -> Outcome``
     run_handler: Callable[[str, dict], Outcome] | None = None
+    #: a form that was refused: shown again with the submitted values and a message at each input
+    submitted: SubmittedForm | None = None
 
 
 def select_account(accounts: list[dict], wanted: str | None) -> str | None:
@@ -67,8 +69,20 @@ def base_context(req: "ScreenRequest", route_params: Mapping[str, str], selected
             "month_start": req.today.replace(day=1).isoformat()}
 
 
-def run_screen(req: ScreenRequest, calls: CallSession, accounts_cache=None) -> PageView:
-    """Raises ``NotOwned`` when a route names someone else's account or service (answer 404)."""
+@dataclass
+class LoadedScreen:
+    """A screen's data for one user: what its expressions read, and how each call went."""
+
+    context: dict[str, Any]
+    outcomes: dict[str, Outcome]
+    accounts: list[dict]
+    selected: str | None
+    ownership: Ownership
+
+
+def load_screen(req: ScreenRequest, calls: CallSession, accounts_cache=None) -> LoadedScreen:
+    """Check the route's ids, then run the screen's data plan (billing calls run concurrently).
+    Raises ``NotOwned`` when a route names someone else's account or service (answer 404)."""
     ownership = Ownership(calls, req.identity.subscriber_id, accounts_cache)
     try:
         accounts = ownership.accounts()
@@ -110,11 +124,16 @@ def run_screen(req: ScreenRequest, calls: CallSession, accounts_cache=None) -> P
             outcomes[name] = Outcome(error="invalid")
     for name, key in keys.items():
         outcomes[name] = calls.result(key)
-
     context.update({name: o.value for name, o in outcomes.items()})
-    builder = PageBuilder(req.cabinet, req.screen, outcomes, context, req.formatter, req.links, req.gettext,
-                          set(req.identity.roles))
-    return builder.build(accounts, selected, req.flash)
+    return LoadedScreen(context, outcomes, accounts, selected, ownership)
+
+
+def run_screen(req: ScreenRequest, calls: CallSession, accounts_cache=None) -> PageView:
+    """Raises ``NotOwned`` when a route names someone else's account or service (answer 404)."""
+    loaded = load_screen(req, calls, accounts_cache)
+    builder = PageBuilder(req.cabinet, req.screen, loaded.outcomes, loaded.context, req.formatter, req.links,
+                          req.gettext, set(req.identity.roles), req.submitted)
+    return builder.build(loaded.accounts, loaded.selected, req.flash)
 
 
 def read_content(collection, item_id, context: Mapping[str, Any], roles, locale: str) -> Outcome:
@@ -130,4 +149,4 @@ def read_content(collection, item_id, context: Mapping[str, Any], roles, locale:
 GUEST = Identity(login="", name="", roles=frozenset({"guest"}))
 
 
-__all__ = ["Identity", "ScreenRequest", "run_screen", "NotOwned", "select_account", "base_context", "GUEST"]
+__all__ = ["Identity", "ScreenRequest", "LoadedScreen", "load_screen", "run_screen", "NotOwned", "select_account", "base_context", "GUEST"]

@@ -54,7 +54,10 @@ class InputView:
     max: Any = None
     step: Any = None
     help: str = ""
-    error: str = ""
+    error: str = ""                 # why the server refused the submitted value
+    max_length: int | None = None
+    min_length: int | None = None
+    pattern: str | None = None
 
 
 @dataclass
@@ -64,6 +67,7 @@ class FormView:
     submit: str
     hidden: dict[str, str] = field(default_factory=dict)
     method: str = "post"
+    error: str = ""                 # why the server refused the form as a whole
 
 
 @dataclass

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import difflib
 import re
+import re._parser as re_parser   # only to spot patterns that backtrack without end
+from datetime import date
+from decimal import Decimal
 from typing import Any, Iterable, Mapping
 
 from marshmallow import Schema, ValidationError, fields as mfields
@@ -27,6 +30,8 @@ from .palette import contrast_problems, dark_palette, light_palette
 from .structure import CabinetSchema, FieldSchema, SectionSchema, flatten_errors, is_known_locale, keys_of
 
 ROUTE_PARAM = re.compile(r"<([a-z_]+)>")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+NUMERIC = re.compile(r"[+-]?\d{1,13}(?:\.\d{1,6})?")
 _COMMON_SECTION_KEYS = keys_of(SectionSchema())
 _COMMON_FIELD_KEYS = keys_of(FieldSchema())
 # The engine's own addresses: a screen there could never be reached. The schema knows no Flask, so
@@ -58,6 +63,8 @@ class Compiler:
         self.actions: dict[str, ActionSpec] = {}
         self.collections: Mapping = {}
         self.honeypots: dict[str, frozenset[str]] = {}
+        self.action_paths: dict[str, Path] = {}
+        self.offers_checked: set[tuple[str, str]] = set()     # (action, screen) whose texts were checked
 
     # --- helpers --------------------------------------------------------------------------------
     def error(self, path: Path, message: str) -> None:
@@ -85,12 +92,13 @@ class Compiler:
             self.check_roots(expr.roots, roots, path)
         return expr
 
-    def check_roots(self, used: Iterable[str], allowed: Iterable[str], path: Path, what: str = "expression") -> None:
+    def check_roots(self, used: Iterable[str], allowed: Iterable[str], path: Path, what: str = "expression",
+                    where: str = "") -> None:
         allowed = set(allowed)
         for name in sorted(set(used) - allowed):
             hint = difflib.get_close_matches(name, allowed, n=1)
             data_names = sorted(allowed - RESERVED_ROOTS)
-            message = f"unknown data source {name!r}"
+            message = f"unknown data source {name!r}" + (f" {where}" if where else "")
             message += f"; did you mean {hint[0]!r}?" if hint else ""
             message += f" (data here: {', '.join(data_names) or 'none'}; " \
                        f"also {', '.join(sorted(allowed & RESERVED_ROOTS))})"
@@ -168,6 +176,7 @@ class Compiler:
             if action.id in actions:
                 self.error(("actions", index, "id"), f"the action id {action.id!r} is used twice")
             actions[action.id] = action
+            self.action_paths.setdefault(action.id, ("actions", index))
 
         screens: dict[str, ScreenSpec] = {}
         routes: dict[str, str] = {}
@@ -207,6 +216,10 @@ class Compiler:
             if screen.parent and screen.parent not in screens:
                 self.error(self._screen_path(screen.id) + ("parent",), f"no screen {screen.parent!r}")
 
+        offered = {action_id for action_id, _screen in self.offers_checked}
+        for action in actions.values():
+            if action.operation is not None and action.id not in offered:   # shown nowhere: the engine's names only
+                self.check_action_texts(action, set(ACTION_ROOTS), "")
         ui_texts = compile_ui_texts(data.get("translations"), list(self.locales), self.error)
 
         if self.issues:
@@ -279,7 +292,7 @@ class Compiler:
                                   optional=call_raw.get("optional") is True, handler=handler)
 
         data_names = set(data) | self.sample_names
-        scope = ScreenScope(data_names | RESERVED_ROOTS - {"form"}, route_params, data_names)
+        scope = ScreenScope(data_names | RESERVED_ROOTS - {"form"}, route_params, data_names, screen_id)
         sections = self.compile_sections(_list(raw.get("sections")), path + ("sections",), scope)
         return ScreenSpec(
             id=screen_id, route=route,
@@ -301,7 +314,7 @@ class Compiler:
         return DataCall(name, None, frozen_map(), None, content=collection, item_id=item_id,
                         optional=raw.get("optional") is True)
 
-    def call_params(self, operation: Operation, raw: Mapping, path: Path, roots: Iterable[str],
+    def call_params(self, operation: Operation, raw: Mapping, path: Path, roots: Iterable[str] | None,
                     available: Iterable[str], from_form: bool) -> dict[str, Expr]:
         """Compile explicit params and check that every required one can be filled."""
         params: dict[str, Expr] = {}
@@ -373,6 +386,9 @@ class Compiler:
                     self.check_roots(action.visible_if.roots, scope.roots, path + ("actions", a_index))
 
         item_actions = self.compile_item_actions(_list(raw.get("item_actions")), path + ("item_actions",))
+        for action_id in {*actions, *(a.action for a in item_actions), *([raw["submit"]] if kind.has_form and
+                                                                        isinstance(raw.get("submit"), str) else [])}:
+            self.check_offered_action(action_id, scope)
         if item_actions and not kind.has_items:
             self.error(path + ("item_actions",), f"a {kind_name} section has no items to put actions on")
 
@@ -426,6 +442,25 @@ class Compiler:
             children=children, inputs=inputs, submit=submit if isinstance(submit, str) else None,
             depends_on=frozenset(used & scope.data_names),
         )
+
+    def check_offered_action(self, action_id: str, scope: "ScreenScope") -> None:
+        """An action's params and texts read the screen that offers it (its data, the checked form,
+        the engine's names): checked once for each screen."""
+        action = self.actions.get(action_id)
+        if action is None or action.operation is None or (action_id, scope.screen_id) in self.offers_checked:
+            return
+        self.offers_checked.add((action_id, scope.screen_id))
+        self.check_action_texts(action, scope.roots | {"form"}, f"on screen {scope.screen_id!r}, which offers "
+                                                                f"this action")
+
+    def check_action_texts(self, action: ActionSpec, roots: set[str], where: str) -> None:
+        path = self.action_paths.get(action.id, ("actions",))
+        for name, expr in action.params.items():
+            self.check_roots(expr.roots, roots, path + ("params", name), where=where)
+        if action.confirm is not None:
+            self.check_roots(action.confirm.roots, roots, path + ("confirm",), what="text", where=where)
+        if action.success is not None:
+            self.check_roots(action.success.roots, roots | {"result"}, path + ("success",), what="text", where=where)
 
     def compile_item_actions(self, raws: list, path: Path) -> list[ItemAction]:
         """Buttons on each item: an op or handler action, its form values taken from the item."""
@@ -510,19 +545,75 @@ class Compiler:
                 Choice(str(c.get("value")), self.text(c.get("label"), here + ("choices", i, "label")))
                 for i, c in enumerate(_list(raw.get("choices"))) if isinstance(c, dict)
             )
+            low, high = (self.input_bound(raw, key, here, roots) for key in ("min", "max"))
+            if isinstance(low, (Decimal, date)) and type(low) is type(high) and low > high:
+                self.error(here + ("min",), f"min ({raw['min']}) is above max ({raw['max']})")
+            step = raw.get("step")
+            if step is not None and (isinstance(step, bool) or not isinstance(step, (int, float))
+                                     or step <= 0 or raw["type"] != "number"):
+                self.error(here + ("step",), "step is a positive number, on a number input (e.g. 0.01)")
+                step = None
             inputs.append(InputSpec(
                 name=raw["name"], type=raw["type"], label=self.text(raw.get("label"), here + ("label",)),
-                required=bool(raw.get("required", False)), min=raw.get("min"), max=raw.get("max"),
-                step=raw.get("step"), default=self.expr(raw.get("default"), here + ("default",), roots),
+                required=bool(raw.get("required", False)), min=low, max=high,
+                step=step, default=self.expr(raw.get("default"), here + ("default",), roots),
                 choices=choices, choices_from=self.expr(raw.get("choices_from"), here + ("choices_from",), roots),
                 choice_value=self.expr(raw.get("choice_value"), here + ("choice_value",)),
                 choice_label=self.expr(raw.get("choice_label"), here + ("choice_label",)),
                 exclude=self.expr(raw.get("exclude"), here + ("exclude",), roots),
                 help=self.text(raw.get("help"), here + ("help",)),
+                min_length=raw.get("min_length") if isinstance(raw.get("min_length"), int) else None,
+                max_length=raw.get("max_length") if isinstance(raw.get("max_length"), int) else None,
+                pattern=self.input_pattern(raw.get("pattern"), here + ("pattern",)),
+                message=self.text(raw.get("message"), here + ("message",), roots),
             ))
             if raw["type"] == "select" and not choices and raw.get("choices_from") is None:
                 self.error(here, "a select needs choices or choices_from")
         return inputs
+
+    def input_bound(self, raw: Mapping, key: str, path: Path, roots: set) -> Any:
+        """min or max of an input: a number (number inputs), an ISO date (date inputs), or an
+        expression over the screen's data giving one, such as terms.max_days."""
+        value = raw.get(key)
+        if value is None:
+            return None
+        if raw["type"] not in ("number", "date"):
+            self.error(path + (key,), f"{key} limits number and date inputs; for a text use {key}_length")
+            return None
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and raw["type"] == "number":
+            return Decimal(str(value))
+        if isinstance(value, date) and raw["type"] == "date":     # YAML reads 2025-01-31 as a date
+            return value
+        if isinstance(value, str) and raw["type"] == "number" and NUMERIC.fullmatch(value.strip()):
+            return Decimal(value.strip())
+        if isinstance(value, str) and value.strip():
+            if raw["type"] == "date" and ISO_DATE.fullmatch(value.strip()):
+                try:
+                    return date.fromisoformat(value.strip())
+                except ValueError:
+                    pass
+            return self.expr(value, path + (key,), roots)
+        self.error(path + (key,), f"{key} of a {raw['type']} input is "
+                                  + ("a number" if raw["type"] == "number" else "a date such as 2025-01-31")
+                                  + " or an expression such as terms.max_days")
+        return None
+
+    def input_pattern(self, source: Any, path: Path) -> re.Pattern | None:
+        if not isinstance(source, str):
+            return None
+        if len(source) > 500:
+            self.error(path, "a pattern is at most 500 characters")
+            return None
+        try:
+            compiled = re.compile(source)
+        except re.error as exc:
+            self.error(path, f"not a valid regular expression: {exc}")
+            return None
+        if _nested_repeat(re_parser.parse(source).data):
+            self.error(path, "a repeat inside a repeat, such as (a+)+, can take the server minutes on one "
+                             "wrong value; repeat the group once, such as a+")
+            return None
+        return compiled
 
     def link(self, raw: Mapping, path: Path, roots: set | None) -> LinkSpec | None:
         target = _name(raw.get("screen"))
@@ -561,8 +652,9 @@ class Compiler:
                     self.error(path + ("handler",), f"unknown handler {raw.get('handler')!r} "
                                                     f"(known: {', '.join(sorted(self.handlers)) or 'none'})")
             if operation is not None:
+                # read on each screen that offers the action: checked there (check_offered_action)
                 params = self.call_params(operation, _mapping(raw.get("params")), path + ("params",),
-                                          ACTION_ROOTS, (), from_form=True)
+                                          None, (), from_form=True)
         elif screen is not None:
             for name, source in _mapping(raw.get("params")).items():
                 expr = self.expr(source, path + ("params", name), ACTION_ROOTS)
@@ -576,16 +668,17 @@ class Compiler:
             style=str(raw.get("style", "secondary")), icon=str(raw.get("icon", "")),
             screen=screen, operation=operation, handler=handler if operation else None, params=frozen_map(params),
             visible_if=self.expr(raw.get("visible_if"), path + ("visible_if",), None),
-            confirm=self.text(raw.get("confirm"), path + ("confirm",), ACTION_ROOTS),
+            confirm=self.text(raw.get("confirm"), path + ("confirm",)),
             confirm_label=self.text(raw.get("confirm_label"), path + ("confirm_label",)),
-            success=self.text(raw.get("success"), path + ("success",), ACTION_ROOTS | {"result"}),
+            success=self.text(raw.get("success"), path + ("success",)),
             next=next_screen if isinstance(next_screen, str) else None,
             roles=tuple(x for x in _list(raw.get("roles")) if isinstance(x, str)),
         )
 
 
 class ScreenScope:
-    def __init__(self, roots: set[str], route_params: tuple[str, ...], data_names: set[str]):
+    def __init__(self, roots: set[str], route_params: tuple[str, ...], data_names: set[str], screen_id: str):
+        self.screen_id = screen_id
         self.roots = roots
         self.route_params = route_params
         self.data_names = data_names
@@ -603,6 +696,25 @@ def _limits(operator: Mapping) -> dict:
         except InvalidOperation:
             pass
     return limits
+
+
+def _nested_repeat(items, inside: bool = False) -> bool:
+    """Whether a parsed regular expression repeats something that itself repeats (the shape whose
+    matching time grows exponentially with a wrong value)."""
+    for op, arg in items:
+        if op in (re_parser.MAX_REPEAT, re_parser.MIN_REPEAT, re_parser.POSSESSIVE_REPEAT):
+            low, high, body = arg
+            repeats = high > low          # a fixed count such as {2} cannot backtrack
+            if (repeats and inside) or _nested_repeat(body.data if hasattr(body, "data") else body,
+                                                      inside or repeats):
+                return True
+        elif op == re_parser.SUBPATTERN and _nested_repeat(arg[-1].data if hasattr(arg[-1], "data") else arg[-1],
+                                                           inside):
+            return True
+        elif op == re_parser.BRANCH and any(_nested_repeat(b.data if hasattr(b, "data") else b, inside)
+                                            for b in arg[1]):
+            return True
+    return False
 
 
 def _name(value: Any) -> str | None:

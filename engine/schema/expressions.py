@@ -15,7 +15,7 @@ from jinja2 import TemplateSyntaxError, meta, pass_context
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from jmespath.exceptions import JMESPathError
 
-from ..jmes import MoneyFunctions
+from ..jmes import ArithmeticFunctions
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ class ExpressionError(ValueError):
     pass
 
 
-_OPTIONS = jmespath.Options(custom_functions=MoneyFunctions())
+_OPTIONS = jmespath.Options(custom_functions=ArithmeticFunctions())
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,13 @@ class Expr:
             # a type mismatch on odd billing data: treat as "no value", never a 500
             log.warning("expression %r failed on data: %s", self.source, exc)
             return None
+
+
+def truthy(value: Any) -> bool:
+    """JMESPath truthiness: empty lists, objects and strings, false and null are false."""
+    if value is None or value is False:
+        return False
+    return not (isinstance(value, (str, list, dict)) and len(value) == 0)
 
 
 def compile_expr(source: Any) -> Expr:

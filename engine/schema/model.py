@@ -1,13 +1,14 @@
 """The compiled cabinet: immutable, versioned, ready to serve. Requests never parse a schema."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Mapping
 
 from ..billing.contract import Operation
-from .expressions import Expr, Text
+from .expressions import Expr, Text, truthy
 from .palette import BASE_LIGHT, dark_palette, light_palette
 
 
@@ -49,7 +50,7 @@ class InputSpec:
     type: str
     label: Text | None
     required: bool = False
-    min: Any = None
+    min: Any = None                     # a literal (Decimal, date) or an Expr over the screen's data
     max: Any = None
     step: Any = None
     default: Expr | None = None
@@ -59,6 +60,10 @@ class InputSpec:
     choice_label: Expr | None = None
     exclude: Expr | None = None
     help: Text | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    pattern: re.Pattern | None = None
+    message: Text | None = None         # the operator's words for a refused value
 
 
 @dataclass(frozen=True)
@@ -70,8 +75,16 @@ class LinkSpec:
 @dataclass(frozen=True)
 class ItemAction:
     action: str
-    params: Mapping[str, Expr]          # evaluated on the item: the submitted form's values
+    params: Mapping[str, Expr]          # evaluated on the item: the form's values
     visible_if: Expr | None = None
+
+    def offered_on(self, item: Mapping[str, Any]) -> bool:
+        return self.visible_if is None or truthy(self.visible_if.evaluate(item))
+
+    def form_values(self, item: Mapping[str, Any]) -> dict[str, str]:
+        """The form values of the button on ``item``, as text (the way a browser sends them)."""
+        values = {name: expr.evaluate(item) for name, expr in self.params.items()}
+        return {k: "" if v is None else str(v) for k, v in values.items()}
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,12 @@ from .sources import CabinetSource
 
 
 def load_cabinet(source: CabinetSource, field_kinds, section_kinds, capabilities: frozenset[str] | None = None,
-                 binding_name: str = "the billing binding", handlers=None) -> Cabinet:
+                 binding_name: str = "the billing binding", handlers=None, version: str | None = None) -> Cabinet:
     """Load and compile a cabinet; raises ``SchemaInvalid`` listing every problem.
-    ``handlers`` maps the names of engine handlers to their parameters (an ``Operation``)."""
-    version = source.fingerprint()
+    ``handlers`` maps the names of engine handlers to their parameters (an ``Operation``).
+    ``version``: the fingerprint just read, whose content the source keeps for this compile."""
+    if version is None:
+        version = source.fingerprint()
     doc = migrate(resolve(source))
     return compile_cabinet(doc, field_kinds, section_kinds, capabilities, binding_name, version, source.label,
                            handlers=handlers)

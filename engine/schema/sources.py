@@ -48,27 +48,44 @@ class YamlSource:
         else:
             self.root_dir, self.root_file = path.parent, path
         self.label = str(path)
+        # the files as the last fingerprint read them: a compile reads these, not the disk again,
+        # so what is compiled is exactly what was fingerprinted, even while an editor writes
+        self._snapshot: dict[FsPath, bytes] = {}
 
     def load_root(self) -> Document:
-        if not self.root_file.is_file():
+        if not self.root_file.is_file() and self.root_file.resolve() not in self._snapshot:
             raise SchemaInvalid([SchemaIssue((), f"no cabinet schema at {self.root_file}: create {ROOT_FILE} there "
                                                  f"or pass the path of a schema folder")])
-        return load_yaml_file(self.root_file, self._display(self.root_file))
+        return self._load(self.root_file)
 
     def load_include(self, reference: str, from_location: Location | None) -> Document:
         target = (self.root_dir / reference).resolve()
         if not target.is_relative_to(self.root_dir.resolve()):
             raise SchemaInvalid([SchemaIssue((), f"$include {reference!r} points outside the schema folder", from_location)])
-        if not target.is_file():
+        if not target.is_file() and target not in self._snapshot:
             raise SchemaInvalid([SchemaIssue((), f"$include {reference!r}: no such file in {self.root_dir}", from_location)])
-        return load_yaml_file(target, self._display(target))
+        return self._load(target)
 
     def fingerprint(self) -> str:
+        """Read every YAML file of the folder once (kept for the compile that follows) and hash them."""
         digest = hashlib.sha256()
+        snapshot: dict[FsPath, bytes] = {}
         for file in sorted(self.root_dir.rglob("*.y*ml")):
+            try:
+                content = file.read_bytes()
+            except OSError:          # removed while listed: the next look sees the folder as it is
+                continue
+            snapshot[file.resolve()] = content
             digest.update(str(file.relative_to(self.root_dir)).encode())
-            digest.update(file.read_bytes())
+            digest.update(content)
+        self._snapshot = snapshot
         return digest.hexdigest()[:16]
+
+    def _load(self, file: FsPath) -> Document:
+        content = self._snapshot.get(file.resolve())
+        if content is None:
+            return load_yaml_file(file, self._display(file))
+        return load_yaml_bytes(content, self._display(file))
 
     def media_dir(self) -> FsPath | None:
         media = self.root_dir / "media"
@@ -85,8 +102,12 @@ class YamlSource:
 
 
 def load_yaml_file(file: FsPath, display_name: str) -> Document:
+    return load_yaml_bytes(file.read_bytes(), display_name)
+
+
+def load_yaml_bytes(content: bytes, display_name: str) -> Document:
     try:
-        text = file.read_text(encoding="utf-8")
+        text = content.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise SchemaInvalid([SchemaIssue((), f"not UTF-8 text ({exc.reason}); save the file as UTF-8",
                                          Location(display_name, 1))]) from None

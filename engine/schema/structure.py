@@ -122,9 +122,13 @@ class InputSchema(Strict):
     type = mf.String(required=True, validate=validate.OneOf(INPUT_TYPES))
     label = LocalizedText()
     required = mf.Boolean(load_default=False)
-    min = mf.Raw()
+    min = mf.Raw()                        # a number or ISO date, or an expression over the screen's data
     max = mf.Raw()
     step = mf.Raw()
+    min_length = mf.Integer(validate=validate.Range(min=0, max=100_000))
+    max_length = mf.Integer(validate=validate.Range(min=1, max=100_000))
+    pattern = mf.String()                 # a regular expression the whole text must match
+    message = LocalizedText()             # shown next to the input when its value is refused
     default = mf.String()                 # an expression
     choices = mf.List(mf.Nested(ChoiceSchema))
     choices_from = mf.String()            # an expression giving a list

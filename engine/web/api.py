@@ -4,12 +4,14 @@ from __future__ import annotations
 import dataclasses
 
 from flask import Blueprint, abort, jsonify, request
+from flask_wtf.csrf import generate_csrf
 
 from ..jsonable import jsonable
 from ..assembly.screen import GUEST
 from .auth import current_identity
 from .pages import build_page
 from .runtime import live
+from .screens import act
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -29,7 +31,53 @@ def screen(screen_id: str):
     if missing:
         return jsonify(error="bad_request", message=f"add the query parameters: {', '.join(missing)}"), 400
     page = build_page(spec, params, identity, with_flash=False)
-    return jsonify(page_json(page))
+    # a session-cookie client sends this back in the X-CSRFToken header when it posts an action
+    return jsonify({**page_json(page), "csrf_token": generate_csrf()})
+
+
+# how a refused or failed action answers: the status and the HTTP code
+_STATUS = {"invalid": 422, "refused": 409, "failed": 503, "forbidden": 404}
+
+
+@blueprint.route("/actions/<action_id>", methods=["POST"])
+def action(action_id: str):
+    """Post an action as a screen's form does: its values as a JSON object (``_screen``,
+    ``_section`` and ``_key`` from the screen's JSON, and the inputs). The answer is ``done``, or
+    ``confirm`` with the text to show and the ``form`` to post to go ahead, or a refusal with a
+    message per refused input (``errors``), checked on the server exactly as a browser's post."""
+    body = request.get_json(silent=True)
+    if body is None:
+        posted = request.form.to_dict()
+    elif isinstance(body, dict):
+        posted = {str(k): _form_value(v) for k, v in body.items()}
+    else:
+        return jsonify(status="invalid", message="send the form's values as a JSON object"), 400
+    done = act(action_id, posted)
+    if done.login_needed:
+        return jsonify(error="unauthorized", message="sign in first"), 401
+    if done.confirm is not None:
+        confirm = done.confirm
+        return jsonify(status="confirm", title=confirm.title, text=confirm.text, button=confirm.button,
+                       style=confirm.style, form=confirm.hidden)
+    outcome = done.outcome
+    if outcome.gateway_redirect:
+        return jsonify(status="redirect", url=outcome.gateway_redirect)
+    answer = {"status": "done" if outcome.ok else outcome.result, "message": outcome.message,
+              "screen": outcome.screen, "params": outcome.params}
+    if outcome.errors:
+        answer.update(section=outcome.section_id, errors=outcome.errors)
+    if outcome.redirect:
+        answer["redirect"] = outcome.redirect
+    return jsonify(answer), 200 if outcome.ok else _STATUS.get(outcome.result, 409)
+
+
+def _form_value(value) -> str:
+    """A JSON value as a browser would post it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else ""
+    return str(value)
 
 
 def page_json(page) -> dict:

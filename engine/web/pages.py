@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError, MapAdapter
 
 from ..assembly.calls import Outcome
+from ..assembly.forms import SubmittedForm
 from ..assembly.handlers import HandlerContext, perform
 from ..assembly.ownership import NotOwned
 from ..assembly.screen import Identity, ScreenRequest, run_screen
@@ -59,19 +60,23 @@ def formatter_for(cabinet: Cabinet) -> Formatter:
 
 
 def screen_request(screen: ScreenSpec, params: Mapping[str, str], identity: Identity,
-                   with_flash: bool = True) -> ScreenRequest:
+                   with_flash: bool = True, submitted: SubmittedForm | None = None,
+                   account: str | None = None) -> ScreenRequest:
+    """``account``: the account a posted body names (a JSON post has no form values)."""
     cabinet = live().cabinet
+    named = account or request.values.get("account")
     if not (set(screen.roles) & set(identity.roles)):
         abort(404)   # a screen of another role does not exist for this user
     return ScreenRequest(
         cabinet=cabinet, screen=screen, identity=identity, route_params=dict(params),
-        wanted_account=request.values.get("account") or session.get(SESSION_ACCOUNT),
+        wanted_account=named or session.get(SESSION_ACCOUNT),
         formatter=formatter_for(cabinet), links=FlaskLinks(url_adapter()), gettext=template_gettext,
         today=datetime.now(ZoneInfo(cabinet.operator.timezone)).date(),
         flash=get_flashed_messages(with_categories=True) if with_flash else [],
-        account_named=bool(request.values.get("account")),
+        account_named=bool(named),
         query={k: v for k, v in request.args.items() if k != "account"},
         run_handler=lambda name, params: _handler_data(name, params, identity, cabinet),
+        submitted=submitted,
     )
 
 
@@ -83,9 +88,10 @@ def _handler_data(name: str, params: dict, identity: Identity, cabinet: Cabinet)
     return perform(rt.handlers.get(name), params, context)
 
 
-def build_page(screen: ScreenSpec, params: Mapping[str, str], identity: Identity, with_flash: bool = True) -> PageView:
+def build_page(screen: ScreenSpec, params: Mapping[str, str], identity: Identity, with_flash: bool = True,
+               submitted: SubmittedForm | None = None) -> PageView:
     rt = runtime()
-    req = screen_request(screen, params, identity, with_flash)
+    req = screen_request(screen, params, identity, with_flash, submitted)
     try:
         return run_screen(req, rt.calls(), rt.accounts_cache)
     except NotOwned:

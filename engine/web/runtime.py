@@ -64,15 +64,16 @@ class Runtime:
     validated_changes: Any = None       # engine.web.designer.Validated: changes checked, not yet saved
     _reload_lock: threading.Lock = field(default_factory=threading.Lock)
     _kept_version: str = ""
+    _settling: str = ""                 # a changed fingerprint seen once, waiting to be seen again
 
     @property
     def cabinet(self) -> Cabinet:
         return self.live.cabinet
 
-    def compile(self, source: CabinetSource | None = None) -> Cabinet:
+    def compile(self, source: CabinetSource | None = None, version: str | None = None) -> Cabinet:
         return load_cabinet(source or self.source, self.field_kinds, self.section_kinds,
                             self.binding.capabilities, f"the billing binding {self.settings.binding!r}",
-                            handler_operations(self.handlers))
+                            handler_operations(self.handlers), version=version)
 
     def adopt(self, cabinet: Cabinet) -> None:
         """Serve a cabinet compiled from a change validated moments ago (Directus saved it since);
@@ -82,17 +83,25 @@ class Runtime:
             self.loaded_at = time.time()
             log.info("cabinet schema updated from a validated change: version %s", cabinet.version)
 
-    def reload(self) -> bool:
-        """Recompile from the source; keep the live cabinet if the new one is invalid."""
+    def reload(self, settle: bool = False) -> bool:
+        """Recompile from the source; keep the live cabinet if the new one is invalid. With
+        ``settle`` (the watcher), a changed source is taken only once it reads the same twice in
+        a row: a folder an editor is still writing is never compiled half-written."""
         with self._reload_lock:
             fingerprint = self.source.fingerprint()
             if fingerprint == self.cabinet.version:
                 if fingerprint != self._kept_version:        # an adopted version, now confirmed
                     self.source.accepted()
                     self._kept_version = fingerprint
+                self.last_error = None                       # back to the live version: nothing refused
+                self._settling = ""
                 return False
+            if settle and fingerprint != self._settling:
+                self._settling = fingerprint                 # changed since the last look: look again
+                return False
+            self._settling = ""
             try:
-                live = LiveCabinet.of(self.compile())
+                live = LiveCabinet.of(self.compile(version=fingerprint))
             except Exception as exc:  # whatever went wrong, the live cabinet stays
                 problem = exc if isinstance(exc, SchemaInvalid) else SchemaInvalid(
                     [SchemaIssue((), f"the schema could not be compiled: {type(exc).__name__}: {exc}")])
@@ -111,20 +120,20 @@ class Runtime:
 
     def watch(self, interval: float) -> None:
         """Reload the schema whenever its files change (checked every ``interval`` seconds)."""
-        self.every(interval, self.reload, "reload-schema")
+        self.every(interval, self.reload, "reload-schema", kwargs={"settle": True})
 
     def deliver(self, channel, interval: float) -> None:
         """Send what the outbox holds for ``channel``, every ``interval`` seconds (safe in several processes)."""
         self.every(interval, self.outbox.deliver_due, f"deliver-{channel.name}", args=[channel])
 
-    def every(self, seconds: float, job, job_id: str, args=()) -> None:
+    def every(self, seconds: float, job, job_id: str, args=(), kwargs=None) -> None:
         if self.scheduler is None:
             from apscheduler.schedulers.background import BackgroundScheduler
 
             self.scheduler = BackgroundScheduler(daemon=True)
             self.scheduler.start()
-        self.scheduler.add_job(job, "interval", seconds=seconds, args=list(args), max_instances=1, coalesce=True,
-                               id=job_id)
+        self.scheduler.add_job(job, "interval", seconds=seconds, args=list(args), kwargs=kwargs or {},
+                               max_instances=1, coalesce=True, id=job_id)
 
     def handler_services(self) -> dict:
         """What handlers may use of the app."""

@@ -1,16 +1,21 @@
 """The subscriber-facing views: every screen of the schema, the account switch and actions."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field, replace
 from functools import partial
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from ..assembly.actions import confirmation_text, run_action
+from ..assembly.actions import ActionOutcome, confirmation_text, perform_action, prepare_action
+from ..assembly.forms import SubmittedForm
 from ..assembly.handlers import HandlerContext, perform as run_handler
 from ..assembly.ownership import NotOwned, Ownership, OwnershipUnknown
-from ..assembly.screen import GUEST
+from ..assembly.screen import GUEST, Identity
+from ..assembly.submission import CONTROL_NAMES
+from ..schema.model import Cabinet
+from ..state.submissions import Submissions, submission_key
 from .auth import audit, current_identity
 from .pages import SESSION_ACCOUNT, FlaskLinks, build_page, match_screen, screen_request, url_adapter
 from .redirects import safe_next
@@ -63,6 +68,55 @@ def switch_account():
 
 @blueprint.route("/actions/<action_id>", methods=["POST"])
 def action(action_id: str):
+    """Run an action posted by a form of a screen: refused values come back on the same page with a
+    message at each input (422); a confirmation step answers a page of its own."""
+    done = act(action_id, request.form.to_dict())
+    if done.login_needed:
+        return _login_redirect()
+    if done.confirm is not None:
+        confirm = done.confirm
+        return render_template("confirm.html", title=confirm.title, text=confirm.text,
+                               url=url_for("cabinet.action", action_id=action_id), hidden=confirm.hidden,
+                               cancel_url=done.back_url, style=confirm.style, button=confirm.button)
+    outcome = done.outcome
+    if outcome.gateway_redirect:
+        return redirect(outcome.gateway_redirect)       # to the bank's page: no message to show here
+    if outcome.errors:
+        page = build_page(done.cabinet.screens[outcome.screen], outcome.params, done.identity, with_flash=False,
+                          submitted=done.submitted)
+        return render_template("screen.html", page=page), 422
+    flash(outcome.message, "success" if outcome.ok else "error")
+    if outcome.redirect:
+        return redirect(safe_next(outcome.redirect))
+    return redirect(done.next_url)
+
+
+@dataclass
+class Confirmation:
+    title: str
+    text: str
+    button: str
+    style: str
+    hidden: dict[str, str]
+
+
+@dataclass
+class Acted:
+    """What became of a posted action, for the HTML view and the JSON API to answer in their way."""
+
+    cabinet: Cabinet
+    identity: Identity
+    outcome: ActionOutcome = field(default_factory=lambda: ActionOutcome(False, "", ""))
+    confirm: Confirmation | None = None
+    back_url: str = ""
+    next_url: str = ""
+    login_needed: bool = False
+    submitted: SubmittedForm | None = None
+
+
+def act(action_id: str, posted: dict[str, str]) -> Acted:
+    """Check and run (or, before its confirmation, only check) an action; aborts with 404 for an
+    unknown action or ids that are not the user's, and audits what happened."""
     rt = runtime()
     cabinet = live().cabinet
     spec = cabinet.actions.get(action_id)
@@ -72,45 +126,69 @@ def action(action_id: str):
     identity = current_identity()
     if identity is None:
         if handler is None or not handler.public:
-            return _login_redirect()
+            return Acted(cabinet, GUEST, login_needed=True)
         identity = GUEST     # a public form: support request, application to become a client
-    origin = cabinet.screens.get(request.form.get("_screen", "")) or next(iter(cabinet.screens.values()))
-    req = screen_request(origin, {}, identity, with_flash=False)
-    posted = request.form.to_dict()
-    if spec.confirm is not None and posted.get("_confirmed") != "1":
-        # a confirmation step that needs no JavaScript: the same form again, marked confirmed
-        return render_template(
-            "confirm.html", title=spec.title.render(req.formatter.locale),
-            text=confirmation_text(req, spec, posted),
-            url=url_for("cabinet.action", action_id=action_id),
-            hidden={**{k: v for k, v in posted.items() if k != "csrf_token"}, "_confirmed": "1"},
-            cancel_url=_screen_url(origin.id, posted, origin.route_params), style=spec.style,
-            button=spec.confirm_label.render(req.formatter.locale) if spec.confirm_label else "",
-        )
-    perform = None
-    if handler is not None:
-        context = HandlerContext(identity, req.formatter.locale, cabinet, rt.handler_services())
-        perform = partial(_perform_handler, handler, context)
+    origin = cabinet.screens.get(posted.get("_screen", "")) or next(iter(cabinet.screens.values()))
+    req = screen_request(origin, {}, identity, with_flash=False, account=posted.get("account"))
+    back_url = _screen_url(origin.id, posted, origin.route_params)
     recorded = recorded_form(posted, secret_inputs(origin))
     actor = identity.login or "anonymous"     # taken now: a sign-out action ends the session it names
     if any(posted.get(name) for name in cabinet.honeypots.get(action_id, ())):
         # a field only robots fill in: answer as if it went through, do nothing
         audit(f"action:{action_id}", "honeypot", actor=actor, details={"form": recorded})
-        flash(spec.success.render(req.formatter.locale, {"result": {}}) if spec.success else _("Done."), "success")
-        return redirect(_screen_url(origin.id, posted, origin.route_params))
+        message = spec.success.render(req.formatter.locale, {"result": {}}) if spec.success else _("Done.")
+        return Acted(cabinet, identity, ActionOutcome(True, message, origin.id), back_url=back_url,
+                     next_url=back_url)
+    confirmed = spec.confirm is None or posted.get("_confirmed") == "1"
+    submissions = Submissions(rt.db)
+    submission = submission_key(actor, action_id, posted)
+    earlier = submissions.outcome(submission) if confirmed else None
+    if earlier is not None:
+        # a double submit: the first one's answer (checking again would find the screen changed by it)
+        audit(f"action:{action_id}", "repeated", actor=actor, details={"form": recorded})
+        outcome = ActionOutcome(**earlier)
+        return Acted(cabinet, identity, outcome, back_url=back_url,
+                     next_url=_screen_url(outcome.screen, outcome.params, cabinet.screens[outcome.screen].route_params)
+                     if outcome.screen in cabinet.screens else back_url)
     try:
-        outcome = run_action(req, spec, posted, rt.calls(), rt.accounts_cache, perform)
+        prepared = prepare_action(req, spec, posted, rt.calls(), rt.accounts_cache)
+        if isinstance(prepared, ActionOutcome):          # refused before anything ran
+            outcome = prepared
+        elif not confirmed:
+            # a confirmation step that needs no JavaScript: the same form again, marked confirmed
+            locale = req.formatter.locale
+            hidden = {**{k: v for k, v in posted.items() if k != "csrf_token"}, "_confirmed": "1"}
+            confirm = Confirmation(spec.title.render(locale), confirmation_text(req, prepared),
+                                   spec.confirm_label.render(locale) if spec.confirm_label else "", spec.style, hidden)
+            return Acted(cabinet, identity, confirm=confirm, back_url=back_url)
+        else:
+            perform = None
+            if handler is not None:
+                context = HandlerContext(identity, req.formatter.locale, cabinet, rt.handler_services())
+                perform = partial(_perform_handler, handler, context)
+            outcome = perform_action(req, prepared, rt.calls(), perform)
+            if outcome.result in ("ok", "refused"):     # settled; an unknown outcome may be tried again
+                submissions.record(submission, action_id, _replayable(outcome))
     except NotOwned:
         audit(f"action:{action_id}", "forbidden", actor=actor, details={"form": recorded})
         abort(404)
-    audit(f"action:{action_id}", outcome.result, actor=actor,
-          details={"form": recorded, "message": outcome.message})
-    if outcome.gateway_redirect and rt.payments and outcome.gateway_redirect.startswith(rt.payments["pages"]):
-        return redirect(outcome.gateway_redirect)       # to the bank's page: no message to show here
-    flash(outcome.message, "success" if outcome.ok else "error")
-    if outcome.redirect:
-        return redirect(safe_next(outcome.redirect))
-    return redirect(_screen_url(outcome.screen, outcome.params, cabinet.screens[outcome.screen].route_params))
+    details: dict = {"form": recorded, "message": outcome.message}
+    if outcome.errors:
+        details["errors"] = outcome.errors
+    audit(f"action:{action_id}", outcome.result, actor=actor, details=details)
+    if outcome.gateway_redirect and not (rt.payments and outcome.gateway_redirect.startswith(rt.payments["pages"])):
+        outcome = replace(outcome, gateway_redirect=None)      # only ever to the configured bank's pages
+    submitted = None
+    if outcome.errors:
+        typed = {k: v for k, v in posted.items() if k not in CONTROL_NAMES and not k.startswith("_")}
+        submitted = SubmittedForm(outcome.section_id or "", typed, outcome.errors, outcome.message)
+    next_url = _screen_url(outcome.screen, outcome.params, cabinet.screens[outcome.screen].route_params)
+    return Acted(cabinet, identity, outcome, back_url=back_url, next_url=next_url, submitted=submitted)
+
+
+def _replayable(outcome: ActionOutcome) -> dict:
+    return {"ok": outcome.ok, "message": outcome.message, "screen": outcome.screen, "params": outcome.params,
+            "result": outcome.result, "redirect": outcome.redirect, "gateway_redirect": outcome.gateway_redirect}
 
 
 def _perform_handler(handler, context, _operation: str, params: dict):

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 import jmespath
 from jmespath import functions
 
-from ...jmes import MoneyFunctions
+from ...jmes import ArithmeticFunctions
 
 CENT = Decimal("0.01")
 
@@ -23,7 +23,7 @@ def _amount(value) -> Decimal:
         raise jmespath.exceptions.JMESPathTypeError("decimal", value, "string", ["number"]) from None
 
 
-class BindingFunctions(MoneyFunctions):
+class BindingFunctions(ArithmeticFunctions):
     @functions.signature({"types": ["number", "string", "null"]})
     def _func_kopecks(self, value):
         return None if value is None else (_amount(value) / 100).quantize(CENT)
