@@ -10,7 +10,7 @@ import secrets
 from typing import Any, Callable, Mapping, Protocol
 
 from ..kinds.base import Presented
-from ..schema.expressions import Text, truthy
+from ..schema.expressions import Text, TextFailed, truthy
 from ..schema.model import ActionSpec, Cabinet, FieldSpec, InputSpec, ScreenSpec, SectionSpec
 from .calls import Outcome
 from .forms import SubmittedForm, bound, offered_choices
@@ -46,9 +46,10 @@ class PageBuilder:
 
     # --- texts ---------------------------------------------------------------------------------
     def text(self, text: Text | None, context: Mapping[str, Any] | None = None) -> str:
+        """An operator text; raises ``TextFailed`` when it goes over its budget (its section degrades)."""
         if text is None:
             return ""
-        return text.render(self.locale, self.context if context is None else context, self.fmt)
+        return text.render_or_fail(self.locale, self.context if context is None else context, self.fmt)
 
     def failure_message(self, failed: list[Outcome]) -> str:
         reasons = [o.reason for o in failed if o.error == "rejected" and o.reason]
@@ -71,10 +72,10 @@ class PageBuilder:
             back_url = self.links.screen(parent.id, params)
         return PageView(
             screen_id=self.screen.id,
-            title=self.text(self.screen.title),
+            title=self.screen.title.render(self.locale, self.context, self.fmt),
             sections=[view for spec in self.screen.sections if (view := self.section(spec)) is not None],
             navigation=[
-                NavItemView(item.screen, self.text(item.title), self.links.screen(item.screen, {}), item.icon,
+                NavItemView(item.screen, item.title.render(self.locale, self.context, self.fmt), self.links.screen(item.screen, {}), item.icon,
                             item.screen == self.screen.id)
                 for item in self.cabinet.navigation
                 if self.roles & set(self.cabinet.screens[item.screen].roles)
@@ -86,6 +87,16 @@ class PageBuilder:
         )
 
     def section(self, spec: SectionSpec) -> SectionView | None:
+        """The section's view; degraded when data it reads failed, or when one of its operator
+        texts went over its budget (the rest of the page is unaffected)."""
+        try:
+            return self._section(spec)
+        except TextFailed as exc:
+            log.warning("section %s of screen %s: an operator text was refused: %s", spec.id, self.screen.id, exc)
+            return SectionView(id=spec.id, kind=spec.kind.name, template=spec.kind.template, state="degraded",
+                               message=self._("This part of the page cannot be shown."))
+
+    def _section(self, spec: SectionSpec) -> SectionView | None:
         failed = [self.outcomes[name] for name in sorted(spec.depends_on)
                   if not self.outcomes[name].ok and not self._optional(name)]
         view = SectionView(id=spec.id, kind=spec.kind.name, template=spec.kind.template, title=self.text(spec.title))

@@ -11,25 +11,23 @@ collections (the Core plan allows 25 collections; this model uses 14).
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Iterable
 
 from ..billing.contract import OPERATIONS
+from ..kinds.icons import ICONS
 from ..schema.structure import INPUT_TYPES, ROLES, STYLES
 
 PREFIX = "cabinet_"
-THEME_ICONS = Path(__file__).resolve().parent.parent.parent / "themes" / "base" / "templates" / "icons.html"
 CURRENCIES = ("RUB", "USD", "EUR", "KZT", "BYN", "UZS", "AMD", "GEL", "KGS", "TJS", "AZN", "UAH")
 LOCALES = ("ru", "en", "kk", "uz", "hy", "ka", "be", "uk", "de", "fr", "es", "tr")
 #: collections the engine writes into (what subscribers submit), not part of the cabinet's design
 SUBMITTED = ("cabinet_applications", "cabinet_support_requests")
 
 
-def theme_icons(path: Path = THEME_ICONS) -> list[str]:
-    """The icon names the base theme draws."""
-    return re.findall(r'^  "([a-z0-9_-]+)":', path.read_text(encoding="utf-8"), flags=re.M)
+def theme_icons() -> list[str]:
+    """The icon names a cabinet may use (engine/kinds/icons.py), in the vocabulary's order."""
+    return list(ICONS)
 
 
 @dataclass

@@ -15,6 +15,7 @@ from markupsafe import Markup
 from ..registry import Registry
 from .base import FieldKind, SectionKind
 from .fields import BUILTIN_FIELD_KINDS, render_markdown
+from .icons import DIRECTIONAL, ICONS, icon_name
 from .sections import BUILTIN_SECTION_KINDS
 
 FIELD_KINDS_GROUP = "engine.field_kinds"
@@ -38,7 +39,13 @@ def template_globals() -> dict[str, Callable[..., Any]]:
     """Helpers the theme templates call; the web app adds them to its Jinja environment
     (``sections/content.html`` renders its markdown body with ``render_markdown``; ``icons.html``
     draws Lucide icons with ``lucide``)."""
-    return {"render_markdown": render_markdown, "lucide": lucide_icon}
+    return {"render_markdown": render_markdown, "lucide": lucide_icon, "icon_lucide": icon_lucide,
+            "icon_directional": lambda name: icon_name(name) in DIRECTIONAL}
+
+
+def icon_lucide(name: object) -> str:
+    """Lucide's icon for a name of the vocabulary; a plain circle for anything else."""
+    return ICONS[icon_name(name) or "circle"]
 
 
 def lucide_icon(name: str, size: int = 24, **attributes: str) -> Markup:

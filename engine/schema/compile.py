@@ -17,10 +17,11 @@ from marshmallow import Schema, ValidationError, fields as mfields
 
 from ..billing.contract import OPERATIONS, Operation
 from ..kinds.base import LocalizedText
+from ..kinds.icons import all_names as all_icon_names, icon_name
 from .content import compile_collections
 from .document import Document
 from .ui_texts import compile_ui_texts
-from .errors import Path, SchemaInvalid, SchemaIssue
+from .errors import Path, SchemaInvalid, SchemaIssue, merge_repeated
 from .expressions import RESERVED_ROOTS, Expr, ExpressionError, Text, compile_expr, compile_text
 from .model import (
     ActionSpec, Branding, Cabinet, Choice, DataCall, FieldSpec, InputSpec, ItemAction, LinkSpec, NavItem, Operator,
@@ -103,6 +104,12 @@ class Compiler:
             message += f" (data here: {', '.join(data_names) or 'none'}; " \
                        f"also {', '.join(sorted(allowed & RESERVED_ROOTS))})"
             self.error(path, message)
+
+    def check_icon(self, name: Any, path: Path) -> None:
+        if icon_name(name) is None:
+            hint = difflib.get_close_matches(str(name).replace("_", "-"), all_icon_names(), n=1)
+            self.error(path, f"unknown icon {name!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")
+                       + " (the icons are listed in the README, under Writing a cabinet)")
 
     def operation(self, name: Any, path: Path) -> Operation | None:
         if not isinstance(name, str):
@@ -204,6 +211,8 @@ class Compiler:
                 self.error(("navigation", index, "screen"),
                            f"screen {target.id!r} needs {', '.join(target.route_params)} and cannot be a tab")
             title = self.text(raw["title"], ("navigation", index, "title")) if "title" in raw else target.title
+            if "icon" in raw:
+                self.check_icon(raw["icon"], ("navigation", index, "icon"))
             navigation.append(NavItem(target.id, str(raw.get("icon", target.id)), title))
 
         for key in ("support_screen", "join_screen"):
@@ -223,7 +232,7 @@ class Compiler:
         ui_texts = compile_ui_texts(data.get("translations"), list(self.locales), self.error)
 
         if self.issues:
-            raise SchemaInvalid(self.issues)
+            raise SchemaInvalid(merge_repeated(self.issues))
         return Cabinet(
             version=self.version, source_label=self.source_label, operator=operator, branding=branding,
             navigation=tuple(navigation), screens=frozen_map(screens), actions=frozen_map(actions),
@@ -359,7 +368,8 @@ class Compiler:
             return None
         kind = self.section_kinds.get(kind_name)
         extra = {k: v for k, v in raw.items() if k not in _COMMON_SECTION_KEYS}
-        options = self.kind_options(kind, {**_mapping(raw.get("options")), **extra}, path)
+        # a section's option texts (intro, empty_text ...) are rendered with the screen's data
+        options = self.kind_options(kind, {**_mapping(raw.get("options")), **extra}, path, scope.roots)
 
         items = None
         if kind.has_items:
@@ -485,28 +495,29 @@ class Compiler:
         self.error(path, f"unknown {what} type {name!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")
                    + f" (known: {', '.join(registry.names())})")
 
-    def kind_options(self, kind, raw: Mapping, path: Path) -> dict[str, Any]:
+    def kind_options(self, kind, raw: Mapping, path: Path, roots: Iterable[str]) -> dict[str, Any]:
+        """A kind's options, checked by its schema; texts in them may read ``roots``."""
         try:
             loaded = kind.options().load(raw)
         except ValidationError as exc:
             for sub_path, message in flatten_errors(exc.messages):
                 self.error(path + sub_path, message)
             return {}
-        return self.compile_option_texts(kind.options(), loaded, path)
+        return self.compile_option_texts(kind.options(), loaded, path, roots)
 
-    def compile_option_texts(self, schema: Schema, loaded: dict, path: Path) -> dict[str, Any]:
+    def compile_option_texts(self, schema: Schema, loaded: dict, path: Path, roots: Iterable[str]) -> dict[str, Any]:
         """Turn LocalizedText option values (also inside lists, dicts and nested schemas) into Texts."""
         def convert(field, value, here):
             if value is None:
                 return None
             if isinstance(field, LocalizedText):
-                return self.text(value, here)
+                return self.text(value, here, roots)
             if isinstance(field, mfields.List) and isinstance(value, list):
                 return [convert(field.inner, v, here + (i,)) for i, v in enumerate(value)]
             if isinstance(field, mfields.Dict) and isinstance(value, dict) and field.value_field is not None:
                 return {k: convert(field.value_field, v, here + (k,)) for k, v in value.items()}
             if isinstance(field, mfields.Nested) and isinstance(value, dict):
-                return self.compile_option_texts(field.schema, value, here)
+                return self.compile_option_texts(field.schema, value, here, roots)
             return value
 
         return {name: convert(schema.fields.get(name), value, path + (name,)) for name, value in loaded.items()}
@@ -523,7 +534,8 @@ class Compiler:
                 continue
             kind = self.field_kinds.get(kind_name)
             extra = {k: v for k, v in raw.items() if k not in _COMMON_FIELD_KEYS}
-            options = self.kind_options(kind, {**_mapping(raw.get("options")), **extra}, here)
+            # a field's option texts (a status's labels ...) are words, rendered without data
+            options = self.kind_options(kind, {**_mapping(raw.get("options")), **extra}, here, ())
             value = self.expr(raw.get("value"), here + ("value",), roots)
             if raw.get("value") is None:
                 self.error(here + ("value",), "a field needs value: an expression such as account.balance")
@@ -660,6 +672,8 @@ class Compiler:
                 expr = self.expr(source, path + ("params", name), ACTION_ROOTS)
                 if expr is not None:
                     params[name] = expr
+        if raw.get("icon") not in (None, ""):
+            self.check_icon(raw["icon"], path + ("icon",))
         next_screen = _name(raw.get("next"))
         if raw.get("next") is not None and next_screen not in self.screen_routes:
             self.error(path + ("next",), f"no screen {next_screen!r}")

@@ -53,3 +53,24 @@ class SchemaInvalid(Exception):
     def __init__(self, issues: Iterable[SchemaIssue]):
         self.issues = list(issues)
         super().__init__("\n".join(str(i) for i in self.issues))
+
+
+def merge_repeated(issues: Iterable[SchemaIssue]) -> list[SchemaIssue]:
+    """One issue per mistake: a shared section or an included file used in several places is
+    compiled once per use, so the same mistake at the same file and line comes back each time
+    (its list of the data at hand differing per screen). Keep the first, naming the other places."""
+    merged: dict[tuple, tuple[SchemaIssue, list[Path]]] = {}
+    for issue in issues:
+        stem = issue.message.split(" (data here:")[0]
+        key = (issue.location, stem) if issue.location is not None else (None, stem, issue.path)
+        if key in merged:
+            merged[key][1].append(issue.path)
+        else:
+            merged[key] = (issue, [])
+    result = []
+    for issue, others in merged.values():
+        if others:
+            also = ", ".join(format_path(p) for p in others[:5]) + (" …" if len(others) > 5 else "")
+            issue = SchemaIssue(issue.path, f"{issue.message}; the same at {also}", issue.location)
+        result.append(issue)
+    return result

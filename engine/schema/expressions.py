@@ -12,10 +12,11 @@ from typing import Any, Mapping
 import jmespath
 from jmespath import exceptions as jp_exceptions
 from jinja2 import TemplateSyntaxError, meta, pass_context
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.sandbox import SecurityError
 from jmespath.exceptions import JMESPathError
 
 from ..jmes import ArithmeticFunctions
+from .sandbox import TICK, TextSandbox, render_within_budget, template_problems
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,15 @@ FORMATTER_KEY = "__formatter__"
 
 class ExpressionError(ValueError):
     pass
+
+
+class TextFailed(Exception):
+    """An operator text went over its budget or was refused by the sandbox at render time."""
+
+
+MAX_EXPRESSION = 2_000          # characters: an expression selects data, it is never a program
+MAX_EXPRESSION_NESTING = 32     # brackets and negations inside one another
+MAX_TEXT_SOURCE = 20_000        # characters of one operator text in one language
 
 
 _OPTIONS = jmespath.Options(custom_functions=ArithmeticFunctions())
@@ -66,8 +76,15 @@ def truthy(value: Any) -> bool:
 def compile_expr(source: Any) -> Expr:
     if not isinstance(source, str) or not source.strip():
         raise ExpressionError("must be a JMESPath expression such as account.balance")
+    if len(source) > MAX_EXPRESSION:
+        raise ExpressionError(f"the expression is over {MAX_EXPRESSION} characters; an expression selects data "
+                              f"(split the work between several fields)")
+    if _nesting(source) > MAX_EXPRESSION_NESTING:
+        raise ExpressionError(f"the expression nests brackets or ! more than {MAX_EXPRESSION_NESTING} deep")
     try:
         parsed = jmespath.compile(source)
+    except RecursionError:
+        raise ExpressionError("the expression is nested too deeply") from None
     except jp_exceptions.IncompleteExpressionError:
         raise ExpressionError(f"invalid JMESPath expression {source!r}: it ends too early "
                               f"(an unclosed bracket or quote?)") from None
@@ -81,6 +98,25 @@ def compile_expr(source: Any) -> Expr:
         raise ExpressionError(f"in {source!r}, !{trap}.… reads as (!{trap}).…, which is always null; "
                               f"put the path in parentheses: !({trap}.…)")
     return Expr(source, parsed, frozenset(_roots(parsed.parsed)), _plain_path(parsed.parsed))
+
+
+def _nesting(source: str) -> int:
+    """How deep brackets, braces, parentheses and runs of ! go (quotes are not looked into)."""
+    depth = deepest = run = 0
+    quote = None
+    for char in source:
+        if quote:
+            quote = None if char == quote else quote
+            continue
+        if char in "'`\"":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        run = run + 1 if char == "!" else 0
+        deepest = max(deepest, depth + run)
+    return deepest
 
 
 def _negation_trap(node: dict) -> str | None:
@@ -131,27 +167,8 @@ def _roots(node: dict) -> set[str]:
 
 # --- operator texts ----------------------------------------------------------------------------
 
-class _TextSandbox(ImmutableSandboxedEnvironment):
-    """The sandbox, also refusing arithmetic that would take the server's time or memory
-    (``10 ** 10 ** 9``, ``'x' * 10 ** 10``): operator texts format data, they do not compute."""
-
-    intercepted_binops = frozenset({"**", "*"})
-    LIMIT = 100_000
-
-    def call_binop(self, context, operator, left, right):
-        if operator == "**" and (not isinstance(right, (int, float)) or abs(right) > 64
-                                 or not isinstance(left, (int, float)) or abs(left) > self.LIMIT):
-            raise SecurityError("a power in an operator text is limited to small numbers")
-        if operator == "*":
-            for sequence, times in ((left, right), (right, left)):
-                if isinstance(sequence, (str, list, tuple)) and isinstance(times, int) \
-                        and len(sequence) * max(times, 0) > self.LIMIT:
-                    raise SecurityError("repetition in an operator text is limited")
-        return super().call_binop(context, operator, left, right)
-
-
-def _make_environment() -> ImmutableSandboxedEnvironment:
-    env = _TextSandbox(autoescape=False)  # themes escape on output
+def _make_environment() -> TextSandbox:
+    env = TextSandbox(autoescape=False)  # themes escape on output
 
     def formatter_filter(method: str):
         @pass_context
@@ -177,12 +194,26 @@ class Text:
     roots: frozenset[str] = frozenset()
 
     def render(self, locale: str, context: Mapping[str, Any] | None = None, formatter: Any = None) -> str:
+        """The text, or "" when it cannot be rendered (see ``render_or_fail``)."""
+        try:
+            return self.render_or_fail(locale, context, formatter)
+        except TextFailed as exc:
+            log.warning("operator text refused: %s", exc)
+            return ""
+
+    def render_or_fail(self, locale: str, context: Mapping[str, Any] | None = None, formatter: Any = None) -> str:
+        """The text; raises ``TextFailed`` when it goes over its budget or the sandbox refuses it
+        (the page shows its section degraded). Odd data (a sum of a text and a number) gives ""."""
         value = self.by_locale.get(locale, self.by_locale.get(self.default_locale, ""))
         if isinstance(value, str):
             return value
         try:
-            return value.render({**(context or {}), FORMATTER_KEY: formatter})
-        except Exception as exc:  # sandbox refusal or odd data: show nothing rather than fail the page
+            return render_within_budget(value, {**(context or {}), FORMATTER_KEY: formatter})
+        except SecurityError as exc:      # over budget, or something the sandbox does not allow
+            raise TextFailed(str(exc)) from None
+        except RecursionError:
+            raise TextFailed("recursion") from None
+        except Exception as exc:  # odd data: show nothing rather than fail the page
             log.warning("operator text failed to render: %s", exc)
             return ""
 
@@ -219,14 +250,23 @@ def compile_text(value: Any, locales: list[str]) -> tuple[Text | None, list[str]
     compiled: dict[str, Any] = {}
     roots: set[str] = set()
     for locale, text in texts.items():
-        if "{{" in text or "{%" in text:
+        if "{{" in text or "{%" in text or "{#" in text:
+            compiled[locale] = text
+            if len(text) > MAX_TEXT_SOURCE:
+                problems.append(f"the {locale} text is over {MAX_TEXT_SOURCE} characters; shorten it")
+                continue
             try:
                 ast = TEXT_ENVIRONMENT.parse(text)
-                roots |= meta.find_undeclared_variables(ast)
+                refused = template_problems(ast)
+                if refused:
+                    problems.extend(f"in the {locale} text: {problem}" for problem in refused)
+                    continue
+                roots |= meta.find_undeclared_variables(ast) - {TICK}
                 compiled[locale] = TEXT_ENVIRONMENT.from_string(text)
             except TemplateSyntaxError as exc:
                 problems.append(f"template error in the {locale} text at its line {exc.lineno}: {exc.message}")
-                compiled[locale] = text
+            except (RecursionError, SyntaxError, MemoryError):
+                problems.append(f"the {locale} text is nested too deeply; split it into simpler texts")
         else:
             compiled[locale] = text
     return Text(compiled, locales[0], frozenset(roots)), problems

@@ -118,7 +118,8 @@ def load_yaml_text(text: str, display_name: str) -> Document:
     """Parse YAML keeping the line of every mapping key and sequence item."""
     loader = None
     try:
-        loader = yaml.SafeLoader(text)
+        _check_depth(text, display_name)
+        loader = _Loader(text)
         node = loader.get_single_node()
         if node is None:
             return Document({}, {(): Location(display_name, 1)})
@@ -167,7 +168,39 @@ def _record(node: yaml.Node, path: Path, file: str, locations: dict, issues: lis
             _record(item, path + (index,), file, locations, issues, walking)
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML's safe loader, saying where a value that looks like a date is not one (2025-13-45)."""
+
+
+def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode):
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError):
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{node.value!r} looks like a date but is not one; quote it if it is text",
+            node.start_mark) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
 MAX_NODES = 200_000   # far above any real cabinet; stops "billion laughs" alias bombs
+MAX_DEPTH = 48        # mappings and lists inside one another; a cabinet needs about 12
+
+
+def _check_depth(text: str, display_name: str) -> None:
+    """Refuse nesting deeper than ``MAX_DEPTH`` before anything recursive reads the file: the
+    parser's events are read one by one, so this check never recurses itself."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = event.start_mark.line + 1 if event.start_mark else 1
+                raise SchemaInvalid([SchemaIssue((), f"mappings and lists are nested more than {MAX_DEPTH} deep "
+                                                     f"here; a cabinet needs far fewer levels",
+                                                 Location(display_name, line))])
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
 
 
 def _expanded_size(node: yaml.Node, sizes: dict, enclosing: frozenset = frozenset()) -> int:

@@ -33,7 +33,7 @@ from .handlers import handler_registry
 from .i18n import CATALOGS, compile_catalogs, select_locale, template_gettext, text_direction
 from .runtime import LiveCabinet, Runtime, binding_options, live
 from .security import install_security_headers
-from .theming import static_folders, theme_loader
+from .theming import missing_kind_templates, static_folders, theme_loader
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +123,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.jinja_env.globals.update(template_globals())
     app.jinja_env.globals["_"] = template_gettext
     _install_template_context(app)
+    for problem in missing_kind_templates(app.jinja_env, field_kinds, section_kinds):
+        log.error(problem)
 
     # 8. Views: auth first (screens redirect to it), then the cabinet, the API and health.
     if settings.keycloak_url:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jinja2 import ChoiceLoader, FileSystemLoader
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, TemplateNotFound
 
 from ..config import PROJECT_ROOT, ConfigError, Settings
 
@@ -37,3 +37,17 @@ def static_folders(settings: Settings) -> list[Path]:
         folders.append(THEMES / settings.theme / "static")
     folders.append(THEMES / "base" / "static")
     return folders
+
+
+def missing_kind_templates(env: Environment, *registries) -> list[str]:
+    """Kinds whose template the theme chain cannot find: said at start-up; their sections and
+    fields are drawn by sections/_plain.html and fields/_plain.html instead of failing a page."""
+    missing = []
+    for registry in registries:
+        for name, kind in registry.items():
+            try:
+                env.get_template(kind.template)
+            except TemplateNotFound:
+                missing.append(f"the {name!r} kind's template {kind.template} is in no theme folder; "
+                               f"it is drawn plainly until the template is added")
+    return missing
