@@ -64,6 +64,7 @@ test: setup services browser node-parts keycloak lint
 bench: setup node-parts
 	$(BIN)/python bench/bench.py
 	$(BIN)/python bench/directus_edits.py
+	$(BIN)/python bench/compile_scale.py
 
 # Every demo screen (ru, phone) as docs/screenshots/*.png, and the README's gallery of them.
 screenshots: setup browser

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Mapping
 
 import jmespath
@@ -222,6 +223,23 @@ class Text:
         return any(not isinstance(v, str) for v in self.by_locale.values())
 
 
+@lru_cache(maxsize=4096)
+def _compiled_template(text: str) -> tuple[Any, frozenset[str], tuple[str, ...]]:
+    """(template or None, names it reads, problems) of one text. A compiled template is immutable,
+    so a text written many times (a shared section, a title on every screen) compiles once."""
+    try:
+        ast = TEXT_ENVIRONMENT.parse(text)
+        refused = template_problems(ast)
+        if refused:
+            return None, frozenset(), tuple(f"in the text: {problem}" for problem in refused)
+        names = frozenset(meta.find_undeclared_variables(ast) - {TICK})
+        return TEXT_ENVIRONMENT.from_string(text), names, ()
+    except TemplateSyntaxError as exc:
+        return None, frozenset(), (f"template error in the text at its line {exc.lineno}: {exc.message}",)
+    except (RecursionError, SyntaxError, MemoryError):
+        return None, frozenset(), ("the text is nested too deeply; split it into simpler texts",)
+
+
 def compile_text(value: Any, locales: list[str]) -> tuple[Text | None, list[str]]:
     """Compile a localized text. Returns the text and a list of problems (missing locales,
     template syntax errors)."""
@@ -255,18 +273,11 @@ def compile_text(value: Any, locales: list[str]) -> tuple[Text | None, list[str]
             if len(text) > MAX_TEXT_SOURCE:
                 problems.append(f"the {locale} text is over {MAX_TEXT_SOURCE} characters; shorten it")
                 continue
-            try:
-                ast = TEXT_ENVIRONMENT.parse(text)
-                refused = template_problems(ast)
-                if refused:
-                    problems.extend(f"in the {locale} text: {problem}" for problem in refused)
-                    continue
-                roots |= meta.find_undeclared_variables(ast) - {TICK}
-                compiled[locale] = TEXT_ENVIRONMENT.from_string(text)
-            except TemplateSyntaxError as exc:
-                problems.append(f"template error in the {locale} text at its line {exc.lineno}: {exc.message}")
-            except (RecursionError, SyntaxError, MemoryError):
-                problems.append(f"the {locale} text is nested too deeply; split it into simpler texts")
+            template, names, refused = _compiled_template(text)
+            problems.extend(problem.replace("the text", f"the {locale} text", 1) for problem in refused)
+            if template is not None:
+                compiled[locale] = template
+                roots |= names
         else:
             compiled[locale] = text
     return Text(compiled, locales[0], frozenset(roots)), problems
