@@ -44,6 +44,7 @@ node-parts:
 # ruff with the rule set in pyproject.toml.
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 # PostgreSQL and Redis on 127.0.0.1, installed from Debian's packages and started when missing.
 services:

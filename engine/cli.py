@@ -6,6 +6,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -84,7 +85,7 @@ def serve(host: str, port: int, schemas: Path | None, threads: int) -> None:
 
     from .web import create_app
 
-    overrides = {"schemas": schemas} if schemas else {}
+    overrides: dict[str, Any] = {"schemas": schemas} if schemas else {}   # load_settings' overrides
     if not os.environ.get("CABINET_PUBLIC_URL"):
         # where payers come back from the bank and letters point: here, unless told otherwise
         overrides["public_url"] = f"http://{host}:{port}"

@@ -182,7 +182,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
     try:
         loaded = SettingsSchema().load({k: v for k, v in raw.items() if k not in unknown})
     except ValidationError as exc:
-        for name, messages in exc.messages.items():
+        for name, messages in exc.messages_dict.items():   # a schema's load errors are keyed by field
             problems.extend(f"{PREFIX}{name.upper()}: {m}" for m in messages)
         loaded = None
     if problems:

@@ -7,6 +7,7 @@ import hashlib
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping
 
+from ..schema.expressions import Text
 from ..schema.model import ActionSpec
 from .calls import CallSession, Outcome
 from .ownership import NotOwned, OwnershipUnknown
@@ -29,7 +30,7 @@ class ActionOutcome:
     section_id: str | None = None                    # the form the errors belong to
 
 
-def input_label(sections, name: str) -> str:
+def input_label(sections, name: str) -> Text | None:
     """The label a form on the screen gives the input ``name`` (what the user knows it by)."""
     for section in sections:
         for spec in section.inputs:
@@ -38,7 +39,7 @@ def input_label(sections, name: str) -> str:
         found = input_label(section.children, name)
         if found:
             return found
-    return ""
+    return None
 
 
 def invalid_input_message(exc: InvalidParam, field: str, gettext) -> str:
@@ -82,6 +83,8 @@ def prepare_action(req: ScreenRequest, action: ActionSpec, posted: Mapping[str, 
     ids it names, the section offering it, every input's rules, the item it picks. Returns what to
     run, or the outcome of a refusal. Raises ``NotOwned`` for ids that are not the user's (404)."""
     _ = req.gettext
+    if action.operation is None:            # a link: nothing to run, as if there were no such action
+        raise NotOwned(action.id)
     if action.roles and not (set(action.roles) & set(req.identity.roles)):
         raise NotOwned(action.id)
     back_screen, back_params = origin(req, posted)
@@ -143,6 +146,7 @@ def perform_action(req: ScreenRequest, prepared: PreparedAction, calls: CallSess
     _ = req.gettext
     action, back_screen, back_params, params = (prepared.action, prepared.back_screen, prepared.back_params,
                                                 prepared.params)
+    assert action.operation is not None     # prepare_action runs only actions with an operation
     outcome = (perform or calls.call)(action.operation.name, params)
     if outcome.error == "rejected":
         return ActionOutcome(False, outcome.reason or _("The request was refused."), back_screen, back_params,
@@ -160,9 +164,11 @@ def perform_action(req: ScreenRequest, prepared: PreparedAction, calls: CallSess
         result_message = outcome.value.get("message") if isinstance(outcome.value, dict) else ""
         message = result_message or _("Done.")
     value = outcome.value if isinstance(outcome.value, dict) else {}
-    redirects = dict(redirect=value.get("redirect"), gateway_redirect=value.get("gateway_redirect"))
+    redirect, gateway_redirect = value.get("redirect"), value.get("gateway_redirect")
     if action.next:
         target = req.cabinet.screens[action.next]
         next_params = {p: back_params.get(p) or str(params.get(p, "")) for p in target.route_params}
-        return ActionOutcome(True, message, target.id, next_params, **redirects)
-    return ActionOutcome(True, message, back_screen, back_params, **redirects)
+        return ActionOutcome(True, message, target.id, next_params, redirect=redirect,
+                             gateway_redirect=gateway_redirect)
+    return ActionOutcome(True, message, back_screen, back_params, redirect=redirect,
+                         gateway_redirect=gateway_redirect)

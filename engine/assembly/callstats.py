@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 import threading
+from typing import Any
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ class CallStats:
                       for name, op in self._operations.items()}
         operations = {name: _summary(calls) for name, calls in sorted(recent.items()) if calls}
         every = [c for calls in recent.values() for c in calls]
-        summary = _summary(every) if every else {"calls": 0, "error_rate": 0.0, "latency_ms": None}
+        summary: dict[str, Any] = _summary(every) if every else {"calls": 0, "error_rate": 0.0, "latency_ms": None}
         if not every:
             state = "unknown"
         elif summary["error_rate"] >= 0.999:

@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 
 
 class Links(Protocol):
-    def screen(self, screen_id: str, params: Mapping[str, Any]) -> str: ...
+    def screen(self, screen_id: str, params: Mapping[str, Any]) -> str | None:
+        """The address of a screen, or None when ``params`` lack what its route needs."""
     def action(self, action_id: str) -> str: ...
 
 
@@ -75,8 +76,9 @@ class PageBuilder:
             title=self.screen.title.render(self.locale, self.context, self.fmt),
             sections=[view for spec in self.screen.sections if (view := self.section(spec)) is not None],
             navigation=[
-                NavItemView(item.screen, item.title.render(self.locale, self.context, self.fmt), self.links.screen(item.screen, {}), item.icon,
-                            item.screen == self.screen.id)
+                # a tab's screen takes no parameters (the compiler checks), so its address always builds
+                NavItemView(item.screen, item.title.render(self.locale, self.context, self.fmt),
+                            self.links.screen(item.screen, {}) or "", item.icon, item.screen == self.screen.id)
                 for item in self.cabinet.navigation
                 if self.roles & set(self.cabinet.screens[item.screen].roles)
             ],
@@ -174,17 +176,22 @@ class PageBuilder:
             return None
         if action.visible_if is not None and not truthy(action.visible_if.evaluate(self.context)):
             return None
-        common = dict(id=action.id, title=self.text(action.title), style=action.style, icon=action.icon)
+        title = self.text(action.title)
         if action.screen is not None:
             target = self.cabinet.screens[action.screen]
             params = {k: e.evaluate(self.context) for k, e in action.params.items()}
             for name in target.route_params:
                 params.setdefault(name, self.context["params"].get(name))
-            return ActionView(method="get", url=self.links.screen(target.id, params), **common)
+            url = self.links.screen(target.id, params)
+            if url is None:          # the page lacks a value the target's address needs: no button
+                return None
+            return ActionView(id=action.id, title=title, style=action.style, icon=action.icon, method="get",
+                              url=url)
         # the confirmation text is rendered at the confirmation step, from the submitted form;
         # here it only says that there will be one
-        return ActionView(method="post", url=self.links.action(action.id), confirm="1" if action.confirm else "",
-                          hidden=self.hidden_fields(section_id), **common)
+        return ActionView(id=action.id, title=title, style=action.style, icon=action.icon, method="post",
+                          url=self.links.action(action.id), confirm="1" if action.confirm else "",
+                          hidden=self.hidden_fields(section_id))
 
     def item_action(self, item_action, item: Mapping[str, Any], section_id: str) -> ActionView | None:
         """The action's button for one item; the item's values ride along to name the item (the
@@ -197,6 +204,7 @@ class PageBuilder:
         return view
 
     def form(self, spec: SectionSpec) -> FormView:
+        assert spec.submit is not None      # called for sections whose form submits an action
         action = self.cabinet.actions[spec.submit]
         submitted = self.submitted if self.submitted and self.submitted.section_id == spec.id else None
         return FormView(url=self.links.action(action.id), inputs=[self.input(i, submitted) for i in spec.inputs],

@@ -107,6 +107,7 @@ def load_screen(req: ScreenRequest, calls: CallSession, accounts_cache=None) -> 
             outcomes[name] = read_content(req.cabinet.content[call.content], call.item_id, context,
                                           req.identity.roles, req.formatter.locale)
             continue
+        assert call.operation is not None       # a call without an operation reads content (above)
         try:
             if not ownership_known and any(p.owned for p in call.operation.params):
                 raise OwnershipUnknown(name)

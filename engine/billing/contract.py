@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, ClassVar, Sequence
+from typing import Any, ClassVar, NoReturn, Sequence
 
 from .errors import OperationNotSupported
 from .records import (
@@ -141,7 +141,7 @@ class BillingBinding:
         return None
 
     # --- operations (see OPERATIONS for parameters) ---------------------------------------------
-    def _unsupported(self, name: str):
+    def _unsupported(self, name: str) -> NoReturn:
         raise OperationNotSupported(f"the billing binding does not provide {name!r}")
 
     def accounts(self, subscriber_id: str) -> Sequence[Account]:

@@ -50,7 +50,7 @@ def build(hint: Any, value: Any, where: str = "") -> Any:
         if not isinstance(value, dict):
             raise WrongData(where, f"expected a mapping, got {_show(value)}")
         return dict(value)
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return _record(hint, value, where)
     if hint is Any:
         return value
@@ -63,7 +63,7 @@ def _record(cls: type, value: Any, where: str) -> Any:
     if not isinstance(value, dict):
         raise WrongData(where, f"expected an object, got {_show(value)}")
     hints = _hints(cls)
-    values = {}
+    values: dict[str, Any] = {}
     for f in dataclasses.fields(cls):
         here = f"{where}.{f.name}" if where else f.name
         if f.name not in value or value[f.name] is None:

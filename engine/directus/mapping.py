@@ -381,7 +381,7 @@ def _content_payload(name: str, item: Mapping[str, Any], position: int, upload, 
             payload["video_poster"] = upload(video["poster"]) if video.get("poster") else None
         elif isinstance(video, str):
             payload["video"] = upload(video)
-        known = ("id", "published", "roles", "date", "image", "video", *NEWS_TEXTS)
+        known: tuple[str, ...] = ("id", "published", "roles", "date", "image", "video", *NEWS_TEXTS)
     elif name == "faq":
         payload.update({k: to_rows(item.get(k)) for k in FAQ_TEXTS}, sort=position)
         known = ("id", "published", "roles", *FAQ_TEXTS)

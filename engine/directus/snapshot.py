@@ -24,8 +24,8 @@ def build(client: DirectusClient, model: Model, progress: Callable[[str], None] 
         progress(f"collection {collection.name}")
     for relation in model.relations:
         client.post("/relations", relation.payload())
-    for collection, spec in model.aliases:
-        client.post(f"/fields/{collection}", spec)
+    for name, spec in model.aliases:
+        client.post(f"/fields/{name}", spec)
     progress(f"{len(model.relations)} relations")
 
 

@@ -8,7 +8,7 @@ channel classes through the ``engine.notification_channels`` entry point group.
 """
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..registry import Registry
 
@@ -36,15 +36,23 @@ class NotificationChannel(Protocol):
              reply_to: str | None = None) -> str: ...
 
 
-def channel_registry() -> Registry[type]:
+class ChannelClass(Protocol):
+    """A channel class: made from the settings, or None when the channel is not configured."""
+
+    name: str
+
+    def from_settings(self, settings: Any) -> NotificationChannel | None: ...
+
+
+def channel_registry() -> Registry[ChannelClass]:
     """A new registry of channel classes: the built-ins plus installed plugins."""
     from .directus import DirectusChannel   # here, not above: the channels import DeliveryFailed from here
     from .email import EmailChannel
 
-    registry: Registry[type] = Registry("notification channel", [(EmailChannel.name, EmailChannel),
+    registry: Registry[ChannelClass] = Registry("notification channel", [(EmailChannel.name, EmailChannel),
                                                                  (DirectusChannel.name, DirectusChannel)])
     registry.add_entry_points(CHANNELS_GROUP)
     return registry
 
 
-__all__ = ["CHANNELS_GROUP", "DeliveryFailed", "NotificationChannel", "channel_registry"]
+__all__ = ["CHANNELS_GROUP", "ChannelClass", "DeliveryFailed", "NotificationChannel", "channel_registry"]

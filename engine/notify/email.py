@@ -148,6 +148,7 @@ class EmailChannel:
 
     def _connect(self) -> smtplib.SMTP:
         endpoint = self.endpoint
+        smtp: smtplib.SMTP
         if endpoint.scheme == "smtps":
             smtp = smtplib.SMTP_SSL(endpoint.host, endpoint.port, timeout=self.timeout, context=self.ssl_context)
         else:

@@ -22,7 +22,7 @@ from typing import Callable
 
 from sqlalchemy import or_, select, update
 
-from ..state.db import Database
+from ..state.db import Database, changed_rows
 from ..state.payments import AutopayRule
 from .gateway import GatewayError, PaymentRequest
 from .ledger import CREATED, CREDITED, REDIRECTED, SUCCEEDED, Ledger, PaymentView
@@ -112,9 +112,9 @@ class Autopay:
     def turn_off(self, account_id: str) -> bool:
         """Stop the account's rule; False when it had none running."""
         with self.db.session() as session:
-            return session.execute(update(AutopayRule)
-                                   .where(AutopayRule.account_id == account_id, AutopayRule.active.is_(True))
-                                   .values(active=False)).rowcount == 1
+            return changed_rows(session, update(AutopayRule)
+                                .where(AutopayRule.account_id == account_id, AutopayRule.active.is_(True))
+                                .values(active=False)) == 1
 
     def rule(self, account_id: str) -> RuleView | None:
         with self.db.session() as session:
@@ -155,15 +155,15 @@ class Autopay:
     def _claim(self, rule_id: int, today: date) -> bool:
         """This process takes today's charge of the rule, or learns another one did."""
         with self.db.session() as session:
-            return session.execute(
-                update(AutopayRule)
+            return changed_rows(
+                session, update(AutopayRule)
                 .where(AutopayRule.id == rule_id, AutopayRule.active.is_(True),
                        or_(AutopayRule.charged_on.is_(None), AutopayRule.charged_on < today))
-                .values(charged_on=today)).rowcount == 1
+                .values(charged_on=today)) == 1
 
     def _charge(self, rule: RuleView, today: date, register) -> PaymentView:
         with self.db.session() as session:
-            token = session.get(AutopayRule, rule.id).card_token
+            token = session.get_one(AutopayRule, rule.id).card_token   # rules are never deleted
         payment = self.ledger.open(key=f"autopay:{rule.id}:{today.isoformat()}", login=rule.login,
                                    account_id=rule.account_id, amount=rule.amount, currency=self.currency,
                                    purpose=CHARGE_PURPOSE)
@@ -181,7 +181,7 @@ class Autopay:
             return view
         view = self.ledger.attach(payment.id, started)
         if view.status == SUCCEEDED:
-            view = self.ledger.credit(view.id, register)
+            view = self.ledger.credit(view.id, register) or view   # None only for an unknown payment
         if view.status in (SUCCEEDED, CREDITED):
             self._record_failure(rule.id, "")
         elif view.status not in (CREATED, REDIRECTED):

@@ -23,6 +23,7 @@ from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from ..state.db import Database
 from ..state.payments import Payment, PaymentEvent
@@ -104,7 +105,7 @@ class Ledger:
     def attach(self, payment_id: str, started: GatewaySession) -> PaymentView:
         """The gateway accepted the payment: remember its id; a saved card may be charged already."""
         with self.db.session() as session:
-            row = self._locked(session, payment_id)
+            row = self._locked_own(session, payment_id)
             row.gateway_payment_id = started.gateway_payment_id
             target = FROM_GATEWAY.get(started.status, REDIRECTED)
             if row.status == CREATED:
@@ -113,7 +114,7 @@ class Ledger:
 
     def fail(self, payment_id: str, reason: str) -> PaymentView:
         with self.db.session() as session:
-            row = self._locked(session, payment_id)
+            row = self._locked_own(session, payment_id)
             if row.status == CREATED:
                 self._move(row, FAILED)
                 row.decline_reason = reason[:500]
@@ -155,9 +156,10 @@ class Ledger:
             return PaymentView.of(row), changed
 
     # --- crediting the billing ---------------------------------------------------------------------
-    def credit(self, payment_id: str, register: Callable[[str, Decimal, str], str]) -> PaymentView:
+    def credit(self, payment_id: str, register: Callable[[str, Decimal, str], str]) -> PaymentView | None:
         """Credit a succeeded payment in the billing (``register(account_id, amount, payment_id)``
-        returns the billing's reference). A failure leaves it succeeded with a retry scheduled."""
+        returns the billing's reference). A failure leaves it succeeded with a retry scheduled.
+        None when there is no such payment."""
         view = self.get(payment_id)
         if view is None or view.status != SUCCEEDED:
             return view
@@ -165,7 +167,7 @@ class Ledger:
             reference = register(view.account_id, view.amount, view.id)
         except Exception as exc:  # any failure: retried later; the billing credits one id once
             with self.db.session() as session:
-                row = self._locked(session, payment_id)
+                row = self._locked_own(session, payment_id)
                 row.credit_attempts += 1
                 delay = min(CREDIT_RETRY_SECONDS * 2 ** (row.credit_attempts - 1), CREDIT_RETRY_CAP)
                 row.next_credit_at = _now() + timedelta(seconds=delay)
@@ -174,7 +176,7 @@ class Ledger:
                             payment_id, row.credit_attempts, delay, exc)
                 return PaymentView.of(row)
         with self.db.session() as session:
-            row = self._locked(session, payment_id)
+            row = self._locked_own(session, payment_id)
             if row.status == SUCCEEDED:
                 self._move(row, CREDITED)
                 row.billing_reference = str(reference)[:100]
@@ -211,9 +213,14 @@ class Ledger:
 
     # --- helpers ----------------------------------------------------------------------------------
     @staticmethod
-    def _locked(session, payment_id: str) -> Payment | None:
+    def _locked(session: Session, payment_id: str) -> Payment | None:
         # a row lock on PostgreSQL; SQLite serialises writers anyway
         return session.get(Payment, payment_id, with_for_update=True)
+
+    @staticmethod
+    def _locked_own(session: Session, payment_id: str) -> Payment:
+        """A payment the ledger opened (its id came from ``open``): payments are never deleted."""
+        return session.get_one(Payment, payment_id, with_for_update=True)
 
     @staticmethod
     def _move(row: Payment, target: str) -> None:

@@ -203,14 +203,15 @@ class Compiler:
         navigation = []
         for index, raw in enumerate(_list(data.get("navigation"))):
             raw = _mapping(raw)
-            target = screens.get(_name(raw.get("screen")))
+            target = screens.get(_name(raw.get("screen")) or "")
             if target is None:
                 self.error(("navigation", index, "screen"), f"no screen {raw.get('screen')!r}")
                 continue
             if target.route_params:
                 self.error(("navigation", index, "screen"),
                            f"screen {target.id!r} needs {', '.join(target.route_params)} and cannot be a tab")
-            title = self.text(raw["title"], ("navigation", index, "title")) if "title" in raw else target.title
+            title = (self.text(raw["title"], ("navigation", index, "title")) if "title" in raw else None) \
+                or target.title
             if "icon" in raw:
                 self.check_icon(raw["icon"], ("navigation", index, "icon"))
             navigation.append(NavItem(target.id, str(raw.get("icon", target.id)), title))
@@ -283,7 +284,7 @@ class Compiler:
             if source == "op":
                 operation = self.operation(call_raw.get("op"), call_path + ("op",))
             else:
-                operation = self.handlers.get(handler)
+                operation = self.handlers.get(handler or "")
                 if operation is None:
                     self.error(call_path + ("handler",), f"unknown handler {call_raw.get('handler')!r} "
                                                          f"(known: {', '.join(sorted(self.handlers)) or 'none'})")
@@ -402,7 +403,7 @@ class Compiler:
         if item_actions and not kind.has_items:
             self.error(path + ("item_actions",), f"a {kind_name} section has no items to put actions on")
 
-        children = ()
+        children: tuple[SectionSpec, ...] = ()
         if kind.has_children:
             children = tuple(self.compile_sections(_list(raw.get("sections")), path + ("sections",), scope))
             if not children:
@@ -410,7 +411,8 @@ class Compiler:
         elif "sections" in raw:
             self.error(path + ("sections",), f"a {kind_name} section cannot hold sections")
 
-        inputs, submit = (), None
+        inputs: tuple[InputSpec, ...] = ()
+        submit: str | None = None
         if kind.has_form:
             inputs = tuple(self.compile_inputs(_list(raw.get("inputs")), path + ("inputs",), scope.roots))
             submit = _name(raw.get("submit"))
@@ -428,7 +430,7 @@ class Compiler:
 
         visible_if = self.expr(raw.get("visible_if"), path + ("visible_if",), scope.roots)
         title = self.text(raw.get("title"), path + ("title",), scope.roots)
-        used = set()
+        used: set[str] = set()
         for expr in (items, visible_if):
             used |= expr.roots if expr else set()
         if kind.has_items is False:
@@ -477,7 +479,7 @@ class Compiler:
         compiled = []
         for index, raw in enumerate(raws):
             raw, here = _mapping(raw), path + (index,)
-            action = self.actions.get(_name(raw.get("action")))
+            action = self.actions.get(_name(raw.get("action")) or "")
             if action is None or action.operation is None:
                 self.error(here + ("action",), f"no op or handler action {raw.get('action')!r} in actions")
                 continue
@@ -554,11 +556,12 @@ class Compiler:
             if not isinstance(raw.get("name"), str) or not isinstance(raw.get("type"), str):
                 continue
             choices = tuple(
-                Choice(str(c.get("value")), self.text(c.get("label"), here + ("choices", i, "label")))
+                Choice(str(c.get("value")), self.text(c.get("label"), here + ("choices", i, "label"))
+                       or Text({}, self.locales[0]))
                 for i, c in enumerate(_list(raw.get("choices"))) if isinstance(c, dict)
             )
             low, high = (self.input_bound(raw, key, here, roots) for key in ("min", "max"))
-            if isinstance(low, (Decimal, date)) and type(low) is type(high) and low > high:
+            if _above(low, high):
                 self.error(here + ("min",), f"min ({raw['min']}) is above max ({raw['max']})")
             step = raw.get("step")
             if step is not None and (isinstance(step, bool) or not isinstance(step, (int, float))
@@ -629,7 +632,7 @@ class Compiler:
 
     def link(self, raw: Mapping, path: Path, roots: set | None) -> LinkSpec | None:
         target = _name(raw.get("screen"))
-        if target not in self.screen_routes:
+        if target is None or target not in self.screen_routes:
             self.error(path + ("screen",), f"no screen {target!r}")
             return None
         params = {}
@@ -659,7 +662,7 @@ class Compiler:
                 operation = self.operation(raw.get("op"), path + ("op",))
             else:
                 handler = _name(raw.get("handler"))
-                operation = self.handlers.get(handler)
+                operation = self.handlers.get(handler or "")
                 if operation is None:
                     self.error(path + ("handler",), f"unknown handler {raw.get('handler')!r} "
                                                     f"(known: {', '.join(sorted(self.handlers)) or 'none'})")
@@ -710,6 +713,15 @@ def _limits(operator: Mapping) -> dict:
         except InvalidOperation:
             pass
     return limits
+
+
+def _above(low: Any, high: Any) -> bool:
+    """Whether a literal min is above a literal max (two numbers, or two dates)."""
+    if isinstance(low, Decimal) and isinstance(high, Decimal):
+        return low > high
+    if isinstance(low, date) and isinstance(high, date):
+        return low > high
+    return False
 
 
 def _nested_repeat(items, inside: bool = False) -> bool:

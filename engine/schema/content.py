@@ -96,7 +96,8 @@ def _item(raw: Mapping, path: Path, locales: list[str], error, text) -> ContentI
     if not isinstance(published, bool):
         error(path + ("published",), "published is true or false")
         published = False
-    sort_key = fields.get("date") if isinstance(fields.get("date"), str) else ""
+    date_text = fields.get("date")
+    sort_key = date_text if isinstance(date_text, str) else ""
     return ContentItem(raw["id"], MappingProxyType(fields), tuple(roles), published, sort_key)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path as FsPath
-from typing import Protocol
+from typing import Any, Callable, Protocol
 
 import yaml
 
@@ -240,7 +240,7 @@ def _contains_itself(value, enclosing: set, checked: set | None = None) -> bool:
     return found
 
 
-_KEY_TYPES = {"tag:yaml.org,2002:bool": lambda v: v.lower() in ("yes", "true", "on", "y"),
+_KEY_TYPES: dict[str, Callable[[str], Any]] = {"tag:yaml.org,2002:bool": lambda v: v.lower() in ("yes", "true", "on", "y"),
               "tag:yaml.org,2002:int": int}
 
 

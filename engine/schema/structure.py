@@ -134,7 +134,8 @@ class InputSchema(Strict):
     choices_from = mf.String()            # an expression giving a list
     choice_value = mf.String()            # an expression on each element
     choice_label = mf.String()
-    exclude = mf.String()                     # an expression: a choice with this value is left out
+    # an expression: a choice with this value is left out (``exclude`` is also a Schema attribute)
+    excluded = mf.String(data_key="exclude")
     help = LocalizedText()
 
 

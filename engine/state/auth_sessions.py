@@ -14,7 +14,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import DateTime, String, Text, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .db import Base, Database
+from .db import Base, Database, changed_rows
 
 
 class AuthSession(Base):
@@ -116,9 +116,9 @@ class AuthSessionStore:
     def revoke_login(self, login: str) -> int:
         """Sign a person out everywhere (an operator's decision, or a stolen device)."""
         with self.db.session() as session:
-            return session.execute(update(AuthSession)
-                                   .where(AuthSession.login == login, AuthSession.revoked_at.is_(None))
-                                   .values(revoked_at=_now(), refresh_token="", id_token="")).rowcount
+            return changed_rows(session, update(AuthSession)
+                                .where(AuthSession.login == login, AuthSession.revoked_at.is_(None))
+                                .values(revoked_at=_now(), refresh_token="", id_token=""))
 
     def _seal(self, value: str) -> str:
         return self._fernet.encrypt(value.encode()).decode() if value else ""

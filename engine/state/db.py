@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Any, Iterator, cast
 
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy import CursorResult, Delete, Update, create_engine, event, inspect, text
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 
@@ -21,7 +21,7 @@ class Base(DeclarativeBase):
 
 class Database:
     def __init__(self, url: str):
-        options = {"pool_pre_ping": True}
+        options: dict[str, Any] = {"pool_pre_ping": True}
         if url.startswith("sqlite"):
             options["connect_args"] = {"check_same_thread": False, "timeout": 15}
         self.engine = create_engine(url, **options)
@@ -59,6 +59,12 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def changed_rows(session: Session, statement: Update | Delete) -> int:
+    """How many rows an UPDATE or DELETE without RETURNING changed."""
+    # Session.execute returns a CursorResult for these, but SQLAlchemy types it as a plain Result
+    return cast(CursorResult, session.execute(statement)).rowcount
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -116,8 +116,8 @@ class Outbox:
 
     def pending_count(self) -> int:
         with self.db.session() as session:
-            return session.scalar(select(func.count()).select_from(OutboxMessage)
-                                  .where(OutboxMessage.status == PENDING))
+            return session.scalars(select(func.count()).select_from(OutboxMessage)
+                                   .where(OutboxMessage.status == PENDING)).one()
 
     def get(self, message_id: int) -> OutboxMessage | None:
         with self.db.session() as session:

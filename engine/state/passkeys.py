@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from sqlalchemy import DateTime, Integer, LargeBinary, String, delete, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .db import Base, Database
+from .db import Base, Database, changed_rows
 
 
 class Passkey(Base):
@@ -65,5 +65,5 @@ class PasskeyStore:
     def remove(self, login: str, credential_id: str) -> bool:
         """Only the owner removes a passkey."""
         with self.db.session() as session:
-            return session.execute(delete(Passkey).where(Passkey.id == credential_id,
-                                                         Passkey.login == login)).rowcount == 1
+            return changed_rows(session, delete(Passkey).where(Passkey.id == credential_id,
+                                                               Passkey.login == login)) == 1

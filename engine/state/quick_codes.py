@@ -16,7 +16,7 @@ from sqlalchemy import Boolean, DateTime, Integer, String, delete, update
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .db import Base, Database
+from .db import Base, Database, changed_rows
 
 CODE_LENGTH = 4
 MAX_FAILED_ATTEMPTS = 5
@@ -101,12 +101,12 @@ class QuickCodeStore:
             return Attempt("unavailable")
         device = _device_hash(device_id)
         with self.db.session() as session:
-            counted = session.execute(
-                update(QuickCode)
+            counted = changed_rows(
+                session, update(QuickCode)
                 .where(QuickCode.device_hash == device, QuickCode.disabled.is_(False),
                        QuickCode.failed_attempts < MAX_FAILED_ATTEMPTS)
                 .values(failed_attempts=QuickCode.failed_attempts + 1))
-            if counted.rowcount == 0:
+            if counted == 0:
                 row = session.get(QuickCode, device)
                 return Attempt("unavailable", row.login if row else None)
         with self.db.session() as session:
@@ -129,7 +129,7 @@ class QuickCodeStore:
     def remove_all(self, login: str) -> int:
         """Delete every device's code of ``login`` (after a password reset); returns how many."""
         with self.db.session() as session:
-            return session.execute(delete(QuickCode).where(QuickCode.login == login)).rowcount
+            return changed_rows(session, delete(QuickCode).where(QuickCode.login == login))
 
     def remove(self, device_id: str | None) -> str | None:
         """Delete the device's code; returns the login it belonged to, if there was one."""

@@ -25,7 +25,8 @@ class Result:
 
 class _Plugin:
     def __init__(self, factory: Callable[[], BillingBinding], scenario: Scenario):
-        self.factory, self.scenario_value, self.results = factory, scenario, []
+        self.factory, self.scenario_value = factory, scenario
+        self.results: list[Result] = []
 
     @pytest.fixture
     def binding(self):

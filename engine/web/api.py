@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from flask import Blueprint, abort, jsonify, request
 from flask_wtf.csrf import generate_csrf
@@ -62,8 +63,8 @@ def action(action_id: str):
     outcome = done.outcome
     if outcome.gateway_redirect:
         return jsonify(status="redirect", url=outcome.gateway_redirect)
-    answer = {"status": "done" if outcome.ok else outcome.result, "message": outcome.message,
-              "screen": outcome.screen, "params": outcome.params}
+    answer: dict[str, Any] = {"status": "done" if outcome.ok else outcome.result, "message": outcome.message,
+                              "screen": outcome.screen, "params": outcome.params}
     if outcome.errors:
         answer.update(section=outcome.section_id, errors=outcome.errors)
     if outcome.redirect:

@@ -6,9 +6,10 @@ import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from typing import Any
+from typing import Any, Callable, cast
 
 from flask import Flask, abort, jsonify, render_template, request, send_from_directory
+from flask.typing import ResponseReturnValue
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
@@ -60,7 +61,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     if settings.trusted_proxies:
         # the client's address from X-Forwarded-For, set by this many proxies in front (rate limits key on it)
         from werkzeug.middleware.proxy_fix import ProxyFix
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
+        # Flask's documented way to wrap the app in middleware; its typing declares wsgi_app a method
+        app.wsgi_app = ProxyFix(app.wsgi_app,  # type: ignore[method-assign]
+                                x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)   # not a line per schema check
 
@@ -168,7 +171,8 @@ def _limit_public_forms(app: Flask, rate: str) -> None:
     signed in, per address otherwise. The limiter keeps its counters per app, so the limit wraps this
     app's view, not the module's."""
     limiter = limiter_of(app)
-    view = app.view_functions["cabinet.action"]
+    # screens.action is a plain (not async) view: what the limiter's decorator is typed to wrap
+    view = cast("Callable[..., ResponseReturnValue]", app.view_functions["cabinet.action"])
 
     def not_a_public_form() -> bool:
         rt = app.extensions["cabinet"]

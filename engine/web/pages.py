@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any, Mapping, cast
 from zoneinfo import ZoneInfo
 
 from flask import abort, get_flashed_messages, request, session, url_for
@@ -51,7 +51,8 @@ def match_screen(path: str) -> tuple[ScreenSpec, dict[str, str]]:
         screen_id, params = url_adapter().match("/" + path.lstrip("/"), method="GET")
     except HTTPException:  # not found, a redirect suggestion, a method mismatch: no such screen
         abort(404)
-    return current.cabinet.screens[screen_id], params
+    # a schema's routes take <name> parameters only: the default converter, a string each
+    return current.cabinet.screens[screen_id], cast("dict[str, str]", params)
 
 
 def formatter_for(cabinet: Cabinet) -> Formatter:
@@ -72,7 +73,8 @@ def screen_request(screen: ScreenSpec, params: Mapping[str, str], identity: Iden
         wanted_account=named or session.get(SESSION_ACCOUNT),
         formatter=formatter_for(cabinet), links=FlaskLinks(url_adapter()), gettext=template_gettext,
         today=datetime.now(ZoneInfo(cabinet.operator.timezone)).date(),
-        flash=get_flashed_messages(with_categories=True) if with_flash else [],
+        # with categories Flask gives (category, message) pairs; its annotation also allows plain messages
+        flash=cast("list[tuple[str, str]]", get_flashed_messages(with_categories=True)) if with_flash else [],
         account_named=bool(named),
         query={k: v for k, v in request.args.items() if k != "account"},
         run_handler=lambda name, params: _handler_data(name, params, identity, cabinet),

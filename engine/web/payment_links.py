@@ -55,14 +55,14 @@ def pay(token: str):
         if amount is None or not operator.top_up_min <= amount <= operator.top_up_max:
             error = _("Enter an amount from %(low)s to %(high)s.", low=operator.top_up_min, high=operator.top_up_max)
         else:
-            return _start(token, account_id, amount, request.form.get("key") or secrets.token_hex(8))
+            return _start(rt.payments, token, account_id, amount,
+                          request.form.get("key") or secrets.token_hex(8))
     return render_template("payment_link.html", account=account_id, error=error,
                            amount=request.form.get("amount") or (str(recommended) if recommended else ""),
                            key=secrets.token_hex(16), available=rt.payments is not None)
 
 
-def _start(token: str, account_id: str, amount: Decimal, key: str):
-    payments = runtime().payments
+def _start(payments: dict, token: str, account_id: str, amount: Decimal, key: str):
     ledger, gateway = payments["ledger"], payments["gateway"]
     payment = ledger.open(key=f"link:{account_id}:{key}", login="", account_id=account_id, amount=amount,
                           currency=live().cabinet.operator.currency)

@@ -78,5 +78,7 @@ def _mount_sandbox(app: Flask, settings: Settings) -> dict:
     secret = secret_file.read_text().strip()
     url = settings.public_url + IN_PROCESS_PREFIX
     sandbox = create_sandbox_app(f"sqlite:///{settings.instance_dir / 'sandbox-acquirer.sqlite'}", secret, url)
-    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {IN_PROCESS_PREFIX: sandbox})
+    # Flask's documented way to wrap the app in middleware; its typing declares wsgi_app a method
+    app.wsgi_app = DispatcherMiddleware(  # type: ignore[method-assign]
+        app.wsgi_app, {IN_PROCESS_PREFIX: sandbox})
     return {"url": url, "secret": secret}

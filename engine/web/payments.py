@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from decimal import Decimal
+from typing import cast
 
 from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
@@ -32,7 +33,7 @@ def register_in_billing(account_id: str, amount: Decimal, payment_id: str) -> st
 
 def settle(view: PaymentView) -> PaymentView:
     """After a success: credit the billing, and e-mail the receipt once."""
-    payments = runtime().payments
+    payments = cast(dict, runtime().payments)   # a payment's view comes from the ledger: payments are set up
     if view.status == SUCCEEDED:
         view = payments["ledger"].credit(view.id, register_in_billing)
     if view.status == CREDITED:
@@ -76,7 +77,9 @@ def notify():
 def payment(payment_id: str):
     identity = current_identity()
     payments = runtime().payments
-    view = payments["ledger"].get(payment_id) if payments and identity else None
+    if payments is None or identity is None:
+        abort(404)     # no card payments here, or nobody signed in to own one
+    view = payments["ledger"].get(payment_id)
     if view is None or view.login != identity.login:
         abort(404)     # another person's payment does not exist for this one
     if view.status == REDIRECTED and view.gateway_payment_id:
@@ -88,14 +91,14 @@ def payment(payment_id: str):
     waiting = view.status in ("created", REDIRECTED, SUCCEEDED)
     amount = formatter_for(live().cabinet).money(view.amount, view.currency)
     return render_template("payment.html", payment=view, amount=amount, waiting=waiting,
-                           autopay=_autopay_outcome(view) if not waiting else None), 200
+                           autopay=_autopay_outcome(view, payments) if not waiting else None), 200
 
 
-def _autopay_outcome(view: PaymentView) -> dict | None:
+def _autopay_outcome(view: PaymentView, payments: dict) -> dict | None:
     """For the payment that sets autopay up: whether the card was saved and the rule works."""
     if view.purpose != SETUP_PURPOSE:
         return None
-    autopay = runtime().payments["autopay"]
+    autopay = payments["autopay"]
     rule = autopay.rule(view.account_id)
     if rule is None or rule.setup_payment_id != view.id:
         return None          # set up again since: this payment's rule is history

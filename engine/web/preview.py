@@ -78,7 +78,7 @@ class PreviewCabinet:
 class PreviewCache:
     """The compiled preview of the items last read, recompiled when they change."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._key: str | None = None
         self._value: PreviewCabinet | None = None
@@ -88,7 +88,7 @@ class PreviewCache:
         frozen = source.preview()
         key = frozen.fingerprint()
         with self._lock:
-            if key != self._key:
+            if key != self._key or self._value is None:
                 cabinet = rt.compile(frozen)
                 self._value = PreviewCabinet(LiveCabinet.of(cabinet), frozen.items, _editable(resolve(frozen)))
                 self._key = key
@@ -133,7 +133,7 @@ class PreviewLinks:
     def __init__(self, token: str):
         self.token = token
 
-    def screen(self, screen_id: str, params: Mapping[str, Any]) -> str | None:
+    def screen(self, screen_id: str, params: Mapping[str, Any]) -> str:
         values = {k: str(v) for k, v in params.items() if v is not None and v != ""}
         return url_for("preview.page", collection=PREFIX + "screens", item_id=screen_id) + "?" + \
             urlencode({**values, "token": self.token})
@@ -175,7 +175,8 @@ def _identity(rt, roles: tuple[str, ...]) -> Identity:
         if settings.binding == "demo":
             from ..billing.demo import DEMO_USERS
             wanted = "subscriber" if "subscriber" in roles else "dealer"
-            user = next(u for u in DEMO_USERS if wanted in u["roles"])
+            users: tuple[Mapping[str, Any], ...] = DEMO_USERS    # plain dicts, values of several types
+            user = next(u for u in users if wanted in u["roles"])
             return Identity("preview", user["name"], frozenset(user["roles"]), user["subscriber_id"], user["dealer_id"])
         if "subscriber" in roles:
             return Identity("preview", "Preview", frozenset({"subscriber"}), settings.preview_subscriber or None)
@@ -211,7 +212,7 @@ def page(collection: str, item_id: str):
     g.cabinet_live = preview.live              # this request's layout, navigation and links: the preview's
     cabinet = preview.live.cabinet
     screen_id, params = _target(preview.items, collection, item_id)
-    if screen_id not in cabinet.screens:
+    if screen_id is None or screen_id not in cabinet.screens:
         screen_id = next(iter(cabinet.screens))
     spec = cabinet.screens[screen_id]
     params = {**{name: request.args[name] for name in spec.route_params if name in request.args}, **params}

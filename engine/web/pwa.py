@@ -15,6 +15,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_babel import get_locale
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .. import __version__
 from .i18n import text_direction
@@ -135,7 +136,7 @@ def monogram(name: str, size: int, maskable: bool, background: str, foreground: 
     return out.getvalue()
 
 
-def _icon_response(name: str) -> Response:
+def _icon_response(name: str) -> WerkzeugResponse:     # what make_conditional is typed to return
     cabinet = live().cabinet
     size, maskable = ICONS[name]
     override = _static_file(f"icons/{name}.png")    # an operator's own drawing, from a theme

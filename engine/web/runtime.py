@@ -11,7 +11,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app, g
 from werkzeug.routing import Map, Rule
@@ -145,8 +145,9 @@ class Runtime:
     def reconcile_payments(self, register, interval: float) -> None:
         from ..payments.reconcile import reconcile
 
+        payments = cast(dict, self.payments)     # called by setup_payments right after it sets them
         self.every(interval, reconcile, "reconcile-payments",
-                    args=[self.payments["ledger"], self.payments["gateway"], register])
+                    args=[payments["ledger"], payments["gateway"], register])
 
     def close(self) -> None:
         if self.payments is not None:

@@ -42,7 +42,7 @@ def screen(path: str):
         own = live().cabinet.screens_for(identity.roles)
         landing = next((s for s in own if not s.route_params), None)
         if landing is not None:
-            return redirect(FlaskLinks(url_adapter()).screen(landing.id, {}))
+            return redirect(url_adapter().build(landing.id))    # no route parameters: it always builds
     page = build_page(spec, params, identity)
     return render_template("screen.html", page=page)
 

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
@@ -53,6 +53,15 @@ _NO_TARIFF_CHANGE = {
     ServiceStatus.ACTIVE: "Для этой услуги смена тарифа недоступна",
     ServiceStatus.BLOCKED: "Для этой услуги смена тарифа недоступна",
 }
+
+
+class _TermsBase(TypedDict):
+    """What every answer of ``promised_payment_terms`` states, eligible or not."""
+
+    amount: Decimal
+    repay_days: int
+    interval_days: int
+    repay_by: date
 
 
 class DemoBillingOptions(Schema):
@@ -106,6 +115,10 @@ class DemoBilling(BillingBinding):
             raise ValueError("latency_ms must be 0 or more")
         super().__init__(database_url=database_url, latency_ms=latency_ms)
         self._latency_s = latency_ms / 1000
+        # with a latency the demo stands in for a billing across the network; without, it only
+        # computes in-process (see BillingBinding.remote). A subclass may say remote = True itself
+        # (a test's billing that hangs on purpose): that stays.
+        self.remote = type(self).__dict__.get("remote", False) or self._latency_s > 0
         self._fixed_today = today
         self._engine = open_engine(database_url, "the demo billing")
         self._writer = self._engine.execution_options(**{BEGIN_OPTION: "BEGIN IMMEDIATE"})
@@ -114,12 +127,6 @@ class DemoBilling(BillingBinding):
         except BaseException:
             self._engine.dispose()
             raise
-
-    @property
-    def remote(self) -> bool:
-        """With a latency the demo stands in for a billing across the network; without, it only
-        computes in-process (see BillingBinding.remote)."""
-        return self._latency_s > 0
 
     def close(self) -> None:
         self._engine.dispose()
@@ -313,7 +320,7 @@ class DemoBilling(BillingBinding):
             until = today + timedelta(days=days)
             for row in active:
                 row.status, row.blocked_until = ServiceStatus.BLOCKED.value, until
-            self._record(session, session.get(AccountRow, account_id), OperationKind.CHARGE,
+            self._record(session, self._account_row(session, account_id), OperationKind.CHARGE,
                          -(BLOCK_FEE_PER_DAY * days), f"Добровольная блокировка услуг на {days} дн.")
             return ActionResult(ok=True, reference=_new_reference("BL"), effective_date=today,
                                 message=f"Услуги заблокированы до {until:%d.%m.%Y}",
@@ -330,13 +337,15 @@ class DemoBilling(BillingBinding):
                        if row.settle(today).status is ServiceStatus.BLOCKED]
             if not blocked:
                 raise BillingRejected("Заблокированных услуг нет", "not_blocked")
-            unused_days = max((row.blocked_until - today).days for row in blocked)
+            # a block without an end date (set by the operator, not by block_services) was not paid ahead
+            unused_days = max(((row.blocked_until - today).days for row in blocked
+                               if row.blocked_until is not None), default=0)
             for row in blocked:
                 row.status, row.blocked_until = ServiceStatus.ACTIVE.value, None
             message = "Услуги разблокированы"
             if unused_days > 0:
                 refund = BLOCK_FEE_PER_DAY * unused_days
-                self._record(session, session.get(AccountRow, account_id), OperationKind.REFUND, refund,
+                self._record(session, self._account_row(session, account_id), OperationKind.REFUND, refund,
                              f"Возврат за неиспользованные дни блокировки ({unused_days} дн.)")
                 message += f", на счёт возвращено {rub(refund)}"
             return ActionResult(ok=True, reference=_new_reference("UB"), effective_date=today,
@@ -371,8 +380,9 @@ class DemoBilling(BillingBinding):
         last = session.scalars(select(PromisedPaymentRow).where(PromisedPaymentRow.account_id == account.id)
                                .order_by(PromisedPaymentRow.activated_on.desc(), PromisedPaymentRow.id.desc())
                                .limit(1)).first()
-        terms = dict(amount=amount, repay_days=PROMISED_REPAY_DAYS, interval_days=PROMISED_INTERVAL_DAYS,
-                     repay_by=today + timedelta(days=PROMISED_REPAY_DAYS))
+        terms: _TermsBase = {"amount": amount, "repay_days": PROMISED_REPAY_DAYS,
+                             "interval_days": PROMISED_INTERVAL_DAYS,
+                             "repay_by": today + timedelta(days=PROMISED_REPAY_DAYS)}
         next_allowed = last.activated_on + timedelta(days=PROMISED_INTERVAL_DAYS) if last else None
         if last is not None and today <= last.repay_by:
             return PromisedPaymentTerms(
@@ -391,7 +401,7 @@ class DemoBilling(BillingBinding):
     @_remote
     def activate_promised_payment(self, account_id: str, request_id: str) -> ActionResult:
         def apply(session: Session) -> ActionResult:
-            account = session.get(AccountRow, account_id)
+            account = self._account_row(session, account_id)
             terms = self._promised_terms(session, account)
             if not terms.eligible:
                 raise BillingRejected(terms.ineligible_reason, "promised_payment_unavailable")
@@ -459,7 +469,7 @@ class DemoBilling(BillingBinding):
         value = _money(amount)
 
         def apply(session: Session) -> PaymentReceipt:
-            account = session.get(AccountRow, account_id)
+            account = self._account_row(session, account_id)
             self._record(session, account, OperationKind.PAYMENT, value, "Оплата банковской картой")
             self._lift_debt_suspensions(session, account)
             return PaymentReceipt(payment_id, account_id, value, self._now(), _new_reference("PAY"))
@@ -475,7 +485,8 @@ class DemoBilling(BillingBinding):
                                   "same_account")
 
         def apply(session: Session) -> TransferReceipt:
-            source, target = session.get(AccountRow, from_account_id), session.get(AccountRow, to_account_id)
+            source = self._account_row(session, from_account_id)
+            target = self._account_row(session, to_account_id)
             if source.balance < value:
                 available = rub(max(source.balance, Decimal("0.00")))
                 raise BillingRejected(f"Недостаточно средств на лицевом счёте {source.number}: "

@@ -333,7 +333,7 @@ def _decode(kind: Any, value: Any) -> Any:
         return _decode(next(arg for arg in typing.get_args(kind) if arg is not type(None)), value)
     if origin is tuple:
         return tuple(_decode(typing.get_args(kind)[0], item) for item in value)
-    if dataclasses.is_dataclass(kind):
+    if isinstance(kind, type) and dataclasses.is_dataclass(kind):
         hints = typing.get_type_hints(kind)
         return kind(**{f.name: _decode(hints[f.name], value[f.name]) for f in dataclasses.fields(kind)})
     if kind is Decimal:

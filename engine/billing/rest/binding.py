@@ -113,14 +113,14 @@ class RestBinding(BillingBinding):
         paginate = spec["paginate"]
         items: list = []
         if paginate.get("next") is not None:
-            target: str | None = path
-            params = dict(query)
+            target, params = path, dict(query)
             for _ in range(paginate["max_pages"]):
                 body = self._answer(operation, spec["method"], target, params, call)
                 items += self._page_items(operation, paginate, body)
-                target, params = _search(paginate["next"], body), {}
-                if not target:
+                following = _search(paginate["next"], body)
+                if not following:
                     return items
+                target, params = following, {}
             raise BillingUnavailable(f"{operation}: more than {paginate['max_pages']} pages")
         size = paginate["size"]
         for page in range(1, paginate["max_pages"] + 1):

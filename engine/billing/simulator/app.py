@@ -7,8 +7,10 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import cast
 
 from flask import Flask, Response, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 
 from ..demo import DemoBilling
 from . import api, errors, faults
@@ -37,8 +39,10 @@ def create_simulator_app(database_url: str, api_key: str, *, latency_ms: int = 0
     billing = DemoBilling(database_url, latency_ms=latency_ms, today=today)
     registry = faults.FaultRegistry()
     app.extensions["simulator"] = SimulatorState(billing, api_key, registry)
-    app.json.ensure_ascii = False
-    app.json.sort_keys = False
+    # Flask's default json_provider_class, which this app keeps
+    json_provider = cast(DefaultJSONProvider, app.json)
+    json_provider.ensure_ascii = False
+    json_provider.sort_keys = False
     app.register_blueprint(api.bp)
     app.register_blueprint(faults.bp)
     errors.register(app)
@@ -57,6 +61,7 @@ def create_simulator_app(database_url: str, api_key: str, *, latency_ms: int = 0
         log.info("%s %s %s", request.method, request.path, response.status_code)
         return response
 
-    app.wsgi_app = faults.FaultInjector(app.wsgi_app, registry)
+    # wrapping wsgi_app is Flask's documented way to add a middleware; its typing sees only a method
+    app.wsgi_app = faults.FaultInjector(app.wsgi_app, registry)  # type: ignore[method-assign]
     atexit.register(billing.close)
     return app

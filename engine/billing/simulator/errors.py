@@ -80,9 +80,12 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         codes = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 415: "UNSUPPORTED_MEDIA_TYPE"}
-        message = f"no such endpoint: {request.method} {request.path}" if exc.code == 404 else exc.description
-        response = fault_response(exc.code or 500, codes.get(exc.code, "HTTP_ERROR"), message)
-        if exc.code == 405:
+        code = exc.code or 500          # a bare HTTPException has no code: an internal error
+        # the fault format's message is text; only a bare HTTPException lacks a description
+        message = (f"no such endpoint: {request.method} {request.path}" if code == 404
+                   else exc.description or "")
+        response = fault_response(code, codes.get(code, "HTTP_ERROR"), message)
+        if code == 405:
             response.headers["Allow"] = exc.get_response().headers.get("Allow", "")
         return response
 

@@ -181,7 +181,8 @@ class Acquirer:
             payment = self._load(session, payment_id)
             if payment.last_event_id is None:
                 raise Refused("the payment has no outcome to report yet")
-            record = session.get(m.Event, payment.last_event_id)
+            # events are never deleted, so the payment's last one is there
+            record = session.get_one(m.Event, payment.last_event_id)
             events.append(record)
             return record.id
 

@@ -31,7 +31,8 @@ class AmountField(fields.Field):
         return int(amount * 100)
 
 
-_URL = {"required": True, "schemes": {"http", "https"}, "require_tld": False}
+def _url() -> fields.Url:
+    return fields.Url(required=True, schemes={"http", "https"}, require_tld=False)
 
 
 class CreatePaymentSchema(Schema):
@@ -40,8 +41,8 @@ class CreatePaymentSchema(Schema):
     currency = fields.String(required=True,
                              validate=validate.Regexp(r"^[A-Z]{3}$", error="an ISO 4217 code such as RUB"))
     description = fields.String(load_default="", validate=validate.Length(max=500))
-    return_url = fields.Url(**_URL)
-    notify_url = fields.Url(**_URL)
+    return_url = _url()
+    notify_url = _url()
     customer_email = fields.Email(load_default=None, allow_none=True)
     save_card = fields.Boolean(load_default=False)
     card_token = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import atexit
 from dataclasses import dataclass
+from typing import cast
 
 from flask import Flask, jsonify
+from flask.json.provider import DefaultJSONProvider
 
 from . import api, pages
 from .acquirer import PAYMENT_TTL_SECONDS, Acquirer
@@ -31,7 +33,7 @@ def create_sandbox_app(database_url: str, secret: str, public_url: str, *,
     app = Flask(__name__)   # templates/ and static/ next to this module
     acquirer = Acquirer(database_url, secret, public_url, payment_ttl=payment_ttl, retry_delays=retry_delays)
     app.extensions["sandbox"] = SandboxState(acquirer, secret)
-    app.json.ensure_ascii = False
+    cast(DefaultJSONProvider, app.json).ensure_ascii = False   # a plain Flask app has the default provider
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
 

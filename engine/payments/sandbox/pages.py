@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
 from . import models as m
 from .acquirer import Acquirer, Invalid, NotFound, external_status
@@ -78,7 +79,7 @@ def _stale_form(exc: Invalid):
                  text="Откройте страницу оплаты заново. / Open the payment page again.")
 
 
-def _after_decision(payment: m.Payment) -> Response:
+def _after_decision(payment: m.Payment) -> BaseResponse:   # redirect() gives werkzeug's Response
     if payment.state == m.AWAITING_3DS:
         return redirect(url_for(".three_ds", payment_id=payment.id), 303)
     if payment.state == m.PENDING:
