@@ -201,5 +201,5 @@ def served_demo(fresh_postgres_url, make_app):
     yield base, app
     payments = app.extensions["cabinet"].payments
     if payments is not None:
-        payments["gateway"].close()     # its keep-alive connection to this very server would hold it open
+        payments.gateway.close()     # its keep-alive connection to this very server would hold it open
     server.close()

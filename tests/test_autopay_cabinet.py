@@ -135,7 +135,7 @@ def test_a_card_not_saved_on_the_banks_page_leaves_autopay_off(cabinet):
 
 def test_a_failed_charge_is_e_mailed_once_and_shown_in_the_cabinet(cabinet, smtp_server):
     base, app = cabinet
-    autopay = app.extensions["cabinet"].payments["autopay"]
+    autopay = app.extensions["cabinet"].payments.autopay
     autopay.save(login="demo1", account_id="108842", card_token="tok_revoked_by_the_bank",
                  card_mask="5555 55•• •••• 4444", threshold=Decimal("5000.00"), amount=Decimal("300.00"))
     before = app.extensions["cabinet"].binding.account("108842").balance
@@ -154,5 +154,5 @@ def test_autopay_for_someone_elses_account_does_not_exist(cabinet):
     session = signed_in_session(base)
     response = set_up(session, base, account="108900")                   # demo3's account
     assert response.status_code == 404
-    assert app.extensions["cabinet"].payments["autopay"].rule("108900") is None
+    assert app.extensions["cabinet"].payments.autopay.rule("108900") is None
     assert session.get(base + "/payment/autopay?account=108900", timeout=10).status_code == 404

@@ -80,7 +80,7 @@ def test_card_top_up_double_click_pays_once_and_credits_once(served):
     page = receipt(session, back.headers["Location"])
     assert "Счёт пополнен" in page and "4111 11" in page
     assert billing.account("108842").balance == before + Decimal("500.00")
-    ledger = app.extensions["cabinet"].payments["ledger"]
+    ledger = app.extensions["cabinet"].payments.ledger
     assert [p.status for p in ledger.of_login("demo1")] == ["credited"]
 
 
@@ -111,7 +111,7 @@ def test_amounts_outside_the_operators_limits_are_refused(served):
     response = session.post(base + "/actions/card_top_up", data=top_up_form(session, base, "20000"),
                             allow_redirects=True, timeout=10)
     assert response.status_code == 422 and "«Введите сумму, ₽»: не больше 15\u00a0000." in html_text(response.text)
-    assert app.extensions["cabinet"].payments["ledger"].of_login("demo1") == []
+    assert app.extensions["cabinet"].payments.ledger.of_login("demo1") == []
 
 
 def test_the_gateway_down_is_a_clear_message_and_nothing_is_paid(fresh_postgres_url, make_app):
@@ -124,7 +124,7 @@ def test_the_gateway_down_is_a_clear_message_and_nothing_is_paid(fresh_postgres_
         session = signed_in_session(base)
         response = session.post(base + "/actions/card_top_up", data=top_up_form(session, base, "500"), timeout=10)
         assert "Банк не отвечает" in response.text
-        assert all(p.status == "created" for p in app.extensions["cabinet"].payments["ledger"].of_login("demo1"))
+        assert all(p.status == "created" for p in app.extensions["cabinet"].payments.ledger.of_login("demo1"))
     finally:
         server.close()
 

@@ -28,7 +28,7 @@ class HandlerContext:
     identity: Any                  # engine.assembly.screen.Identity
     locale: str
     cabinet: Any
-    services: Mapping[str, Any]    # what the app provides handlers: db, outbox, settings ...
+    services: Any                  # what the app lends handlers: engine.web.runtime.HandlerServices
 
 
 class Handler:

@@ -32,7 +32,7 @@ from .auth.local import LocalAuthenticator
 from .extensions import babel, csrf, limiter_of, make_limiter
 from .handlers import handler_registry
 from .i18n import CATALOGS, compile_catalogs, select_locale, template_gettext, text_direction
-from .runtime import LiveCabinet, Runtime, binding_options, live
+from .runtime import LiveCabinet, Runtime, compile_cabinet_for, binding_options, live
 from .security import install_security_headers
 from .theming import missing_kind_templates, static_folders, theme_loader
 
@@ -81,20 +81,23 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     except (ValidationError, TypeError) as exc:
         raise ConfigError(f"CABINET_BINDING_OPTIONS: not valid for the {settings.binding!r} binding: {exc}") from None
 
-    # 4. The cabinet: an invalid schema stops start-up with all its problems (SchemaInvalid).
+    # 4. The cabinet: an invalid schema stops start-up with all its problems (SchemaInvalid). The
+    #    runtime is then built complete around it.
     source = cabinet_source(settings)
+    try:
+        cabinet = compile_cabinet_for(source, settings, field_kinds, section_kinds, binding, handlers)
+    except Exception:
+        binding.close()
+        raise
     db = Database(settings.database_url)
     rt = Runtime(
         settings=settings, field_kinds=field_kinds, section_kinds=section_kinds, bindings=bindings,
         handlers=handlers, binding=binding, source=source, db=db,
         executor=ThreadPoolExecutor(settings.billing_workers, thread_name_prefix="billing"),
-        accounts_cache=TtlCache(settings.accounts_cache_seconds), live=None,  # type: ignore[arg-type]
+        accounts_cache=TtlCache(settings.accounts_cache_seconds), live=LiveCabinet.of(cabinet),
+        outbox=Outbox(db, retry_seconds=settings.mail_retry_seconds), preview_cache=preview.PreviewCache(),
+        validated_changes=designer.Validated(),
     )
-    try:
-        rt.live = LiveCabinet.of(rt.compile())
-    except Exception:
-        rt.close()
-        raise
     source.accepted()
     app.extensions["cabinet"] = rt
     atexit.register(rt.close)
@@ -106,7 +109,6 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     # 5. The engine's own tables, and the demo users when serving the demo billing; then mail, whose
     #    outbox is one of those tables (without CABINET_SMTP_URL mail waits there, nothing is lost).
     db.migrate()
-    rt.outbox = Outbox(db, retry_seconds=settings.mail_retry_seconds)
     for _name, channel_cls in channel_registry().items():
         channel = channel_cls.from_settings(settings)
         if channel is not None:          # a channel without its settings (no SMTP URL) is off
@@ -142,8 +144,6 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.register_blueprint(pwa.blueprint)      # public: manifest, icons, service worker, offline page
     app.register_blueprint(designer.blueprint)
     app.register_blueprint(preview.blueprint)
-    rt.preview_cache = preview.PreviewCache()
-    rt.validated_changes = designer.Validated()
     app.register_blueprint(payments.blueprint)
     app.register_blueprint(payment_links.blueprint)
     setup_payments(app, settings)
@@ -151,7 +151,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
     # 9. Last: headers and error pages wrap everything registered above.
     install_security_headers(app, form_targets=[settings.keycloak_url or "",
-                                                (rt.payments or {}).get("pages", "")])
+                                                rt.payments.pages if rt.payments else ""])
     _install_error_pages(app)
     return app
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 from decimal import Decimal
-from typing import cast
 from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale, gettext as _
@@ -30,7 +29,9 @@ def run_autopay(today: date | None = None) -> list[PaymentView]:
     from .payments import register_in_billing, send_receipt
 
     rt = runtime()
-    autopay = cast(dict, rt.payments)["autopay"]     # scheduled by setup_payments, once payments are set up
+    if rt.payments is None:           # scheduled by setup_payments, once payments are set up
+        return []
+    autopay = rt.payments.autopay
     calls = rt.calls()
 
     def account_of(account_id: str) -> AccountState | None:

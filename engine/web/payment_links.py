@@ -16,7 +16,7 @@ from ..payments.ledger import CREATED, REDIRECTED
 from .auth import audit
 from .pages import formatter_for
 from .payments import settle
-from .runtime import live, runtime
+from .runtime import Payments, live, runtime
 
 blueprint = Blueprint("payment_links", __name__, url_prefix="/pay")
 DEFAULT_DAYS = 7
@@ -62,8 +62,8 @@ def pay(token: str):
                            key=secrets.token_hex(16), available=rt.payments is not None)
 
 
-def _start(payments: dict, token: str, account_id: str, amount: Decimal, key: str):
-    ledger, gateway = payments["ledger"], payments["gateway"]
+def _start(payments: Payments, token: str, account_id: str, amount: Decimal, key: str):
+    ledger, gateway = payments.ledger, payments.gateway
     payment = ledger.open(key=f"link:{account_id}:{key}", login="", account_id=account_id, amount=amount,
                           currency=live().cabinet.operator.currency)
     receipt = url_for("payment_links.receipt", token=token, payment_id=payment.id)
@@ -73,7 +73,7 @@ def _start(payments: dict, token: str, account_id: str, amount: Decimal, key: st
         started = gateway.create_payment(PaymentRequest(
             payment_id=payment.id, amount=amount, currency=payment.currency,
             description=_("Top-up of account %(account)s", account=account_id),
-            return_url=payments["public_url"] + receipt, notify_url=payments["public_url"] + url_for("payments.notify")))
+            return_url=payments.public_url + receipt, notify_url=payments.public_url + url_for("payments.notify")))
     except GatewayUnavailable:
         return render_template("payment_link.html", account=account_id, amount=str(amount), key=key, available=True,
                                error=_("The bank is not answering. Nothing was charged; please try again later.")), 503
@@ -90,7 +90,7 @@ def _start(payments: dict, token: str, account_id: str, amount: Decimal, key: st
 def receipt(token: str, payment_id: str):
     account_id = _account_of(token)
     payments = runtime().payments
-    view = payments["ledger"].get(payment_id) if payments else None
+    view = payments.ledger.get(payment_id) if payments else None
     if view is None or view.account_id != account_id or view.login:
         abort(404)   # only payments made through such a link, into this account
     view = settle(view)

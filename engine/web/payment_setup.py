@@ -13,6 +13,7 @@ from ..config import ConfigError, Settings
 from ..payments import gateway_registry
 from ..payments.autopay import Autopay
 from ..payments.ledger import Ledger
+from .runtime import Payments
 
 log = logging.getLogger(__name__)
 IN_PROCESS_PREFIX = "/sandbox-acquirer"
@@ -49,8 +50,8 @@ def setup_payments(app: Flask, settings: Settings) -> None:
     from .autopay_job import autopay_failed, run_autopay
     autopay = Autopay(rt.db, ledger, gateway, notify_url, rt.live.cabinet.operator.currency,
                       on_failure=autopay_failed)
-    rt.payments = {"ledger": ledger, "gateway": gateway, "autopay": autopay,
-                   "public_url": settings.public_url, "pages": options["url"].rstrip("/") + "/"}
+    rt.payments = Payments(ledger=ledger, gateway=gateway, autopay=autopay, public_url=settings.public_url,
+                           pages=options["url"].rstrip("/") + "/")
     from .payments import register_in_billing
 
     def register(account_id, amount, payment_id):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from decimal import Decimal
-from typing import cast
 
 from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
@@ -16,7 +15,7 @@ from .auth import audit, current_identity
 from .contacts import payer_email
 from .extensions import csrf
 from .pages import formatter_for
-from .runtime import live, runtime
+from .runtime import Payments, live, runtime
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("payments", __name__, url_prefix="/payments")
@@ -33,9 +32,11 @@ def register_in_billing(account_id: str, amount: Decimal, payment_id: str) -> st
 
 def settle(view: PaymentView) -> PaymentView:
     """After a success: credit the billing, and e-mail the receipt once."""
-    payments = cast(dict, runtime().payments)   # a payment's view comes from the ledger: payments are set up
+    payments = runtime().payments
+    if payments is None:        # a payment's view comes from the ledger: there is none without payments
+        raise RuntimeError("settle needs card payments set up")
     if view.status == SUCCEEDED:
-        view = payments["ledger"].credit(view.id, register_in_billing)
+        view = payments.ledger.credit(view.id, register_in_billing) or view
     if view.status == CREDITED:
         send_receipt(view)
     return view
@@ -59,12 +60,12 @@ def notify():
     if payments is None:
         abort(404)
     try:
-        event = payments["gateway"].parse_notification(request.get_data(), request.headers)
+        event = payments.gateway.parse_notification(request.get_data(), request.headers)
     except InvalidSignature as exc:
         log.warning("payment notification refused from %s: %s", request.remote_addr, exc)
         audit("payment:notification", "refused", actor="gateway", details={"reason": str(exc)})
         return {"error": "bad signature"}, 400
-    view, changed = payments["ledger"].apply(event)
+    view, changed = payments.ledger.apply(event)
     if view is None:
         return {"error": "unknown payment"}, 404
     if changed:
@@ -79,12 +80,12 @@ def payment(payment_id: str):
     payments = runtime().payments
     if payments is None or identity is None:
         abort(404)     # no card payments here, or nobody signed in to own one
-    view = payments["ledger"].get(payment_id)
+    view = payments.ledger.get(payment_id)
     if view is None or view.login != identity.login:
         abort(404)     # another person's payment does not exist for this one
     if view.status == REDIRECTED and view.gateway_payment_id:
         try:             # back from the page before the notification: ask the gateway at once
-            view = payments["ledger"].apply(payments["gateway"].payment_status(view.gateway_payment_id))[0]
+            view = payments.ledger.apply(payments.gateway.payment_status(view.gateway_payment_id))[0] or view
         except GatewayError as exc:
             log.warning("asking the gateway about %s failed: %s", payment_id, exc)
     view = settle(view)
@@ -94,11 +95,11 @@ def payment(payment_id: str):
                            autopay=_autopay_outcome(view, payments) if not waiting else None), 200
 
 
-def _autopay_outcome(view: PaymentView, payments: dict) -> dict | None:
+def _autopay_outcome(view: PaymentView, payments: Payments) -> dict | None:
     """For the payment that sets autopay up: whether the card was saved and the rule works."""
     if view.purpose != SETUP_PURPOSE:
         return None
-    autopay = payments["autopay"]
+    autopay = payments.autopay
     rule = autopay.rule(view.account_id)
     if rule is None or rule.setup_payment_id != view.id:
         return None          # set up again since: this payment's rule is history

@@ -11,7 +11,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app, g
 from werkzeug.routing import Map, Rule
@@ -24,8 +24,18 @@ from ..config import Settings
 from ..registry import Registry
 from ..schema import CabinetSource, SchemaInvalid, SchemaIssue, load_cabinet
 from ..schema.model import Cabinet
+from ..payments.autopay import Autopay
+from ..payments.gateway import PaymentGateway
+from ..payments.ledger import Ledger
 from ..state import Database
+from ..state.outbox import Outbox
 from .handlers import handler_operations
+
+if TYPE_CHECKING:      # the app factory makes these; they import this module
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from .designer import Validated
+    from .preview import PreviewCache
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +51,32 @@ class LiveCabinet:
         return cls(cabinet, Map(rules, strict_slashes=False, merge_slashes=False))
 
 
+@dataclass(frozen=True)
+class Payments:
+    """Card payments as ``setup_payments`` made them (absent when payments are off)."""
+
+    ledger: Ledger
+    gateway: PaymentGateway
+    autopay: Autopay
+    public_url: str           # where the gateway sends payers and notifications back
+    pages: str                # the gateway's page prefix: the only place the engine redirects payers to
+
+
+@dataclass(frozen=True)
+class HandlerServices:
+    """What engine handlers may use of the app."""
+
+    db: Database
+    settings: Settings
+    outbox: Outbox
+    payments: Payments | None
+
+
 @dataclass
 class Runtime:
+    """Everything an app holds at run time, built complete by the app factory (the cabinet is
+    compiled first, with ``compile_cabinet_for``); only ``payments`` and the scheduler come later."""
+
     settings: Settings
     field_kinds: Registry
     section_kinds: Registry
@@ -54,14 +88,14 @@ class Runtime:
     executor: ThreadPoolExecutor
     accounts_cache: TtlCache
     live: LiveCabinet
-    outbox: Any = None                  # engine.state.outbox.Outbox: mail waits here until delivered
-    payments: dict | None = None        # ledger, gateway, public_url, pages (the gateway's page prefix)
+    outbox: Outbox                      # mail waits here until delivered
+    preview_cache: PreviewCache         # the operator's preview, with a Directus source
+    validated_changes: Validated        # Directus changes checked, not yet saved
+    payments: Payments | None = None    # set by setup_payments when card payments are on
     last_error: SchemaInvalid | None = None
-    scheduler: Any = None
+    scheduler: BackgroundScheduler | None = None
     loaded_at: float = field(default_factory=time.time)
     call_stats: CallStats = field(default_factory=CallStats)
-    preview_cache: Any = None           # engine.web.preview.PreviewCache, with a Directus source
-    validated_changes: Any = None       # engine.web.designer.Validated: changes checked, not yet saved
     _reload_lock: threading.Lock = field(default_factory=threading.Lock)
     _kept_version: str = ""
     _settling: str = ""                 # a changed fingerprint seen once, waiting to be seen again
@@ -71,9 +105,8 @@ class Runtime:
         return self.live.cabinet
 
     def compile(self, source: CabinetSource | None = None, version: str | None = None) -> Cabinet:
-        return load_cabinet(source or self.source, self.field_kinds, self.section_kinds,
-                            self.binding.capabilities, f"the billing binding {self.settings.binding!r}",
-                            handler_operations(self.handlers), version=version)
+        return compile_cabinet_for(source or self.source, self.settings, self.field_kinds, self.section_kinds,
+                                   self.binding, self.handlers, version)
 
     def adopt(self, cabinet: Cabinet) -> None:
         """Serve a cabinet compiled from a change validated moments ago (Directus saved it since);
@@ -135,9 +168,8 @@ class Runtime:
         self.scheduler.add_job(job, "interval", seconds=seconds, args=list(args), kwargs=kwargs or {},
                                max_instances=1, coalesce=True, id=job_id)
 
-    def handler_services(self) -> dict:
-        """What handlers may use of the app."""
-        return {"db": self.db, "settings": self.settings, "outbox": self.outbox, "payments": self.payments}
+    def handler_services(self) -> HandlerServices:
+        return HandlerServices(self.db, self.settings, self.outbox, self.payments)
 
     def calls(self) -> CallSession:
         return CallSession(self.binding, self.executor, self.settings.billing_timeout, self.call_stats)
@@ -145,18 +177,26 @@ class Runtime:
     def reconcile_payments(self, register, interval: float) -> None:
         from ..payments.reconcile import reconcile
 
-        payments = cast(dict, self.payments)     # called by setup_payments right after it sets them
+        if self.payments is None:
+            raise RuntimeError("reconcile_payments needs payments set up first")
         self.every(interval, reconcile, "reconcile-payments",
-                    args=[payments["ledger"], payments["gateway"], register])
+                   args=[self.payments.ledger, self.payments.gateway, register])
 
     def close(self) -> None:
         if self.payments is not None:
-            self.payments["gateway"].close()
+            self.payments.gateway.close()
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.binding.close()
         self.db.dispose()
+
+
+def compile_cabinet_for(source: CabinetSource, settings: Settings, field_kinds: Registry, section_kinds: Registry,
+                        binding: BillingBinding, handlers: Registry, version: str | None = None) -> Cabinet:
+    """Compile a cabinet for this app: its kinds, its binding's capabilities, its handlers."""
+    return load_cabinet(source, field_kinds, section_kinds, binding.capabilities,
+                        f"the billing binding {settings.binding!r}", handler_operations(handlers), version=version)
 
 
 def runtime() -> Runtime:

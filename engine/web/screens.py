@@ -176,7 +176,7 @@ def act(action_id: str, posted: dict[str, str]) -> Acted:
     if outcome.errors:
         details["errors"] = outcome.errors
     audit(f"action:{action_id}", outcome.result, actor=actor, details=details)
-    if outcome.gateway_redirect and not (rt.payments and outcome.gateway_redirect.startswith(rt.payments["pages"])):
+    if outcome.gateway_redirect and not (rt.payments and outcome.gateway_redirect.startswith(rt.payments.pages)):
         outcome = replace(outcome, gateway_redirect=None)      # only ever to the configured bank's pages
     submitted = None
     if outcome.errors:

@@ -16,7 +16,7 @@ AGREED = ("1", "on", "yes", "true")
 
 def _autopay(ctx: HandlerContext) -> Autopay:
     payments = card_payments(ctx)
-    return payments["autopay"]
+    return payments.autopay
 
 
 class AutopayStatus(Handler):
@@ -27,10 +27,10 @@ class AutopayStatus(Handler):
     operation = Operation("autopay", (Param("account_id", owned=OWNED_ACCOUNT),))
 
     def perform(self, params: Mapping[str, Any], ctx: HandlerContext) -> dict:
-        payments = ctx.services.get("payments")
+        payments = ctx.services.payments
         if payments is None:
             return {"available": False, "state": "none"}
-        autopay: Autopay = payments["autopay"]
+        autopay: Autopay = payments.autopay
         rule = autopay.rule(params["account_id"])
         data: dict[str, Any] = {"available": True, "state": autopay.state(rule)}
         if rule is not None:

@@ -3,7 +3,7 @@ gateway's hosted page. A double click opens one payment and one page."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -13,11 +13,14 @@ from ...billing.contract import IDEMPOTENCY_KEY, OWNED_ACCOUNT, Operation, Param
 from ...payments.gateway import GatewayRejected, GatewayUnavailable, PaymentRequest
 from ...payments.ledger import CREATED, REDIRECTED, PaymentView
 
+if TYPE_CHECKING:     # the runtime imports the handlers
+    from ..runtime import Payments
+
 CENT = Decimal("0.01")
 
 
-def card_payments(ctx: HandlerContext) -> dict:
-    payments = ctx.services.get("payments")
+def card_payments(ctx: HandlerContext) -> Payments:
+    payments = ctx.services.payments
     if payments is None:
         raise HandlerRefused(_("Card payments are not available right now. Try the promised payment "
                                "or pay later."))
@@ -37,7 +40,7 @@ def open_card_payment(ctx: HandlerContext, *, key: str, account_id: str, amount:
     """Record the payment, then start it at the gateway: where the payer's browser goes next.
     ``before_gateway(payment)`` runs once the payment exists and before the payer leaves."""
     payments = card_payments(ctx)
-    ledger, gateway, public_url = payments["ledger"], payments["gateway"], payments["public_url"]
+    ledger, gateway, public_url = payments.ledger, payments.gateway, payments.public_url
     payment: PaymentView = ledger.open(key=key, login=ctx.identity.login, account_id=account_id, amount=amount,
                                        currency=ctx.cabinet.operator.currency, purpose=purpose)
     receipt_page = url_for("payments.payment", payment_id=payment.id)

@@ -49,8 +49,8 @@ def _phone(value: str, required: bool) -> str:
 def _to_directus(ctx: HandlerContext, collection: str, item: dict, key: str) -> None:
     """With Directus as the designer, the operator's staff also find it there (through the outbox,
     which retries while Directus is down)."""
-    if ctx.services["settings"].directus_url:
-        ctx.services["outbox"].enqueue(collection, "", json.dumps(item, ensure_ascii=False), channel="directus",
+    if ctx.services.settings.directus_url:
+        ctx.services.outbox.enqueue(collection, "", json.dumps(item, ensure_ascii=False), channel="directus",
                                        dedup_key=f"{key}:directus")
 
 
@@ -59,7 +59,7 @@ def _mail(ctx: HandlerContext, recipient: str, subject: str, body: str, key: str
         log.warning("%s: the cabinet has no address to e-mail it to (operator.support_email / sales_email); "
                     "it is stored only", subject)
         return
-    ctx.services["outbox"].enqueue(recipient, subject, body, reply_to=reply_to or None, dedup_key=key)
+    ctx.services.outbox.enqueue(recipient, subject, body, reply_to=reply_to or None, dedup_key=key)
 
 
 class SupportRequestHandler(Handler):
@@ -79,7 +79,7 @@ class SupportRequestHandler(Handler):
         if not message:
             raise HandlerRefused(_("Write your message to the operator."))
         key = f"support:{params['request_id']}"
-        number = store_once(ctx.services["db"], SupportRequest(
+        number = store_once(ctx.services.db, SupportRequest(
             key=key, login=ctx.identity.login, account_number=account, email=email, phone=phone, message=message))
         body = "\n".join([
             f"{_('Request')}: #{number}", f"{_('Personal account, as written by the sender')}: {account or '—'}",
@@ -110,7 +110,7 @@ class BecomeClientHandler(Handler):
             comment=_text(params, "comment", 3000))
         if not application.name or not application.address:
             raise HandlerRefused(_("Give your name and the address where you want the service."))
-        number = store_once(ctx.services["db"], application)
+        number = store_once(ctx.services.db, application)
         body = "\n".join([
             f"{_('Application')}: #{number}", f"{_('Name')}: {application.name}", f"{_('Phone')}: {application.phone}",
             f"{_('E-mail')}: {application.email or '—'}", f"{_('Address')}: {application.address}",
