@@ -163,3 +163,8 @@ def test_the_demo_service_screen_derives_a_days_fee_and_the_days_a_block_has_lef
     text = page_text(signed_in.get("/services/108842-tv"))
     assert re.search(r"В среднем за день [\d\u00a0,]+\u00a0₽", text)
     assert "Осталось дней блокировки 25" in text               # the demo's block ends in 25 days
+
+
+def test_a_password_is_taken_exactly_as_typed():
+    secret = InputSpec(name="p", type="password", label=None, required=True)
+    assert check_value(secret, "  with spaces ", {}) == ("  with spaces ", None)

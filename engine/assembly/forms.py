@@ -72,7 +72,8 @@ def offered_choices(spec: InputSpec, context: Mapping[str, Any],
 def check_value(spec: InputSpec, raw: str | None, context: Mapping[str, Any]) -> tuple[Any, Refusal | None]:
     """The value of one input as the server accepts it (typed: int, Decimal, date, bool or str),
     or the rule it breaks. ``context`` is the screen's data the input's bounds and choices read."""
-    text = (raw or "").strip()
+    # a password is taken exactly as typed; other values without the spaces around them
+    text = (raw or "") if spec.type == "password" else (raw or "").strip()
     if spec.type == "checkbox":
         checked = text.lower() in TRUE_WORDS
         return checked, (Refusal("unchecked") if spec.required and not checked else None)

@@ -146,7 +146,7 @@ def act(action_id: str, posted: dict[str, str]) -> Acted:
     if earlier is not None:
         # a double submit: the first one's answer (checking again would find the screen changed by it)
         audit(f"action:{action_id}", "repeated", actor=actor, details={"form": recorded})
-        outcome = ActionOutcome(**earlier)
+        outcome = _to_known_gateway(ActionOutcome(**earlier), rt)
         return Acted(cabinet, identity, outcome, back_url=back_url,
                      next_url=_screen_url(outcome.screen, outcome.params, cabinet.screens[outcome.screen].route_params)
                      if outcome.screen in cabinet.screens else back_url)
@@ -176,14 +176,20 @@ def act(action_id: str, posted: dict[str, str]) -> Acted:
     if outcome.errors:
         details["errors"] = outcome.errors
     audit(f"action:{action_id}", outcome.result, actor=actor, details=details)
-    if outcome.gateway_redirect and not (rt.payments and outcome.gateway_redirect.startswith(rt.payments.pages)):
-        outcome = replace(outcome, gateway_redirect=None)      # only ever to the configured bank's pages
+    outcome = _to_known_gateway(outcome, rt)
     submitted = None
     if outcome.errors:
         typed = {k: v for k, v in posted.items() if k not in CONTROL_NAMES and not k.startswith("_")}
         submitted = SubmittedForm(outcome.section_id or "", typed, outcome.errors, outcome.message)
     next_url = _screen_url(outcome.screen, outcome.params, cabinet.screens[outcome.screen].route_params)
     return Acted(cabinet, identity, outcome, back_url=back_url, next_url=next_url, submitted=submitted)
+
+
+def _to_known_gateway(outcome: ActionOutcome, rt) -> ActionOutcome:
+    """A redirect to a payment page goes only to the configured bank's pages."""
+    if outcome.gateway_redirect and not (rt.payments and outcome.gateway_redirect.startswith(rt.payments.pages)):
+        return replace(outcome, gateway_redirect=None)
+    return outcome
 
 
 def _replayable(outcome: ActionOutcome) -> dict:
