@@ -146,3 +146,14 @@ def test_support_offers_the_chat_with_an_operator_in_both_languages(make_app):
     client.get("/language/en")
     english = page_text(client.get("/support"))
     assert "Chat with an operator" in english and "open the chat in Telegram" in english
+
+
+def test_the_json_api_counts_against_the_same_public_form_limit(make_app):
+    client = make_app(public_form_rate="2 per minute").test_client()
+    html = client.get("/join").get_data(as_text=True)
+    form = {**_form(html, "become_client"), "name": "A", "phone": "+7 903 111-22-33", "address": "x", "service": "tv"}
+    headers = {"X-CSRFToken": csrf_token(html)}
+    first = client.post("/actions/become_client", data={**form, "csrf_token": csrf_token(html), "_key": "1"})
+    second = client.post("/api/v1/actions/become_client", json={**form, "_key": "2"}, headers=headers)
+    third = client.post("/api/v1/actions/become_client", json={**form, "_key": "3"}, headers=headers)
+    assert (first.status_code, second.status_code, third.status_code) == (302, 200, 429)

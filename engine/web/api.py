@@ -10,9 +10,10 @@ from flask_wtf.csrf import generate_csrf
 from ..jsonable import jsonable
 from ..assembly.screen import GUEST
 from .auth import current_identity
+from .extensions import rate_limited
 from .pages import build_page
 from .runtime import live
-from .screens import act
+from .screens import act, not_a_public_form, sender
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -41,6 +42,8 @@ _STATUS = {"invalid": 422, "refused": 409, "failed": 503, "forbidden": 404}
 
 
 @blueprint.route("/actions/<action_id>", methods=["POST"])
+# one allowance with the HTML forms: a public form cannot be sent more often through the API
+@rate_limited("public_form_rate", key=sender, exempt_when=not_a_public_form, shared="public_forms")
 def action(action_id: str):
     """Post an action as a screen's form does: its values as a JSON object (``_screen``,
     ``_section`` and ``_key`` from the screen's JSON, and the inputs). The answer is ``done``, or

@@ -6,11 +6,9 @@ import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from typing import Any, Callable, cast
+from typing import Any
 
 from flask import Flask, abort, jsonify, render_template, request, send_from_directory
-from flask.typing import ResponseReturnValue
-from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
@@ -29,7 +27,7 @@ from . import api, designer, health, payment_links, payments, preview, pwa, scre
 from .payment_setup import setup_payments
 from .auth import current_identity
 from .auth.local import LocalAuthenticator
-from .extensions import babel, csrf, limiter_of, make_limiter
+from .extensions import apply_rate_limits, babel, csrf, make_limiter
 from .handlers import handler_registry
 from .i18n import CATALOGS, compile_catalogs, select_locale, template_gettext, text_direction
 from .runtime import LiveCabinet, Runtime, compile_cabinet_for, binding_options, live
@@ -138,7 +136,6 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     else:
         LocalAuthenticator().init_app(app)
     app.register_blueprint(screens.blueprint)
-    _limit_public_forms(app, settings.public_form_rate)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(pwa.blueprint)      # public: manifest, icons, service worker, offline page
@@ -147,6 +144,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.register_blueprint(payments.blueprint)
     app.register_blueprint(payment_links.blueprint)
     setup_payments(app, settings)
+    apply_rate_limits(app)      # every view registered above that says its limits
     _install_static(app, settings)
 
     # 9. Last: headers and error pages wrap everything registered above.
@@ -164,28 +162,6 @@ def cabinet_source(settings: Settings):
         return DirectusSource(DirectusClient(settings.directus_url, settings.directus_token),
                               settings.instance_dir / "directus")
     return YamlSource(settings.schemas)
-
-
-def _limit_public_forms(app: Flask, rate: str) -> None:
-    """Forms that work without signing in (support, applications) are rate limited: per login when
-    signed in, per address otherwise. The limiter keeps its counters per app, so the limit wraps this
-    app's view, not the module's."""
-    limiter = limiter_of(app)
-    # screens.action is a plain (not async) view: what the limiter's decorator is typed to wrap
-    view = cast("Callable[..., ResponseReturnValue]", app.view_functions["cabinet.action"])
-
-    def not_a_public_form() -> bool:
-        rt = app.extensions["cabinet"]
-        spec = rt.cabinet.actions.get((request.view_args or {}).get("action_id", ""))
-        handler = rt.handlers.get(spec.handler) if spec is not None and spec.handler in rt.handlers else None
-        return handler is None or not handler.public
-
-    def sender() -> str:
-        identity = current_identity()
-        return f"login:{identity.login}" if identity else get_remote_address()
-
-    app.view_functions["cabinet.action"] = limiter.limit(
-        rate, methods=["POST"], key_func=sender, exempt_when=not_a_public_form)(view)
 
 
 def _install_template_context(app: Flask) -> None:

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 
 from ..assembly.actions import ActionOutcome, confirmation_text, perform_action, prepare_action
 from ..assembly.forms import SubmittedForm
@@ -18,6 +19,7 @@ from ..schema.model import Cabinet
 from ..state.submissions import Submissions, submission_key
 from .auth import audit, current_identity
 from .pages import SESSION_ACCOUNT, FlaskLinks, build_page, match_screen, screen_request, url_adapter
+from .extensions import rate_limited
 from .redirects import safe_next
 from .runtime import live, runtime
 
@@ -66,7 +68,23 @@ def switch_account():
     return redirect(safe_next(request.args.get("next")))
 
 
+def not_a_public_form() -> bool:
+    """Whether the posted action is not one that works without signing in (those are limited)."""
+    rt = runtime()
+    spec = rt.cabinet.actions.get((request.view_args or {}).get("action_id", ""))
+    handler = rt.handlers.get(spec.handler) if spec is not None and spec.handler and spec.handler in rt.handlers \
+        else None
+    return handler is None or not handler.public
+
+
+def sender() -> str:
+    """Whom a public form's limit counts: the login when signed in, else the address."""
+    identity = current_identity()
+    return f"login:{identity.login}" if identity else get_remote_address()
+
+
 @blueprint.route("/actions/<action_id>", methods=["POST"])
+@rate_limited("public_form_rate", key=sender, exempt_when=not_a_public_form, shared="public_forms")
 def action(action_id: str):
     """Run an action posted by a form of a screen: refused values come back on the same page with a
     message at each input (422); a confirmation step answers a page of its own."""

@@ -31,7 +31,7 @@ from keycloak.exceptions import KeycloakError
 from ...assembly.screen import Identity
 from ...state.auth_sessions import AuthSessionStore
 from ...state.quick_codes import QuickCodeStore
-from ..extensions import limiter_of
+from ..extensions import rate_limited
 from ..redirects import safe_next
 from ..runtime import runtime
 from . import SESSION_USER, audit, current_identity, sign_in, sign_out
@@ -73,13 +73,12 @@ class KeycloakAuthenticator:
     def init_app(self, app: Flask) -> None:
         rt = app.extensions["cabinet"]
         self.sessions = AuthSessionStore(rt.db, rt.settings.secret_key)
-        limiter = limiter_of(app)
         blueprint = Blueprint("auth", __name__)
         callback_url = rt.settings.public_url + "/login/callback"
 
         @blueprint.route("/login", methods=["GET", "POST"])
-        @limiter.limit(rt.settings.login_rate)
-        @limiter.limit(rt.settings.login_rate, methods=["POST"], key_func=login_key)
+        @rate_limited("login_rate", methods=None)      # per address
+        @rate_limited("login_rate", key=login_key)     # and per login
         def login():
             next_url = safe_next(request.values.get("next"))
             if current_identity() is not None and request.method == "GET":
@@ -108,7 +107,7 @@ class KeycloakAuthenticator:
                             f"/login-actions/reset-credentials?{query}")
 
         @blueprint.route("/login/callback")
-        @limiter.limit(rt.settings.login_rate)
+        @rate_limited("login_rate", methods=None)
         def callback():
             pending = session.pop(PENDING, None)
             if pending and pending.get("for_device") and request.args.get("error"):

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from ...assembly.screen import Identity
 from ...state.users import UserStore
-from ..extensions import limiter_of
+from ..extensions import rate_limited
 from ..pages import FlaskLinks, url_adapter
 from ..redirects import safe_next
 from ..runtime import live, runtime
@@ -37,13 +37,11 @@ class LocalAuthenticator:
     name = "local"
 
     def init_app(self, app: Flask) -> None:
-        rate = app.extensions["cabinet"].settings.login_rate
-        limiter = limiter_of(app)
         blueprint = Blueprint("auth", __name__)
 
         @blueprint.route("/login", methods=["GET", "POST"])
-        @limiter.limit(rate, methods=["POST"])
-        @limiter.limit(rate, methods=["POST"], key_func=login_key)
+        @rate_limited("login_rate")                     # per address
+        @rate_limited("login_rate", key=login_key)      # and per login
         def login():
             next_url = safe_next(request.values.get("next"))
             if current_identity() is not None and request.method == "GET":

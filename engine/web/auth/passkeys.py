@@ -31,7 +31,7 @@ from webauthn.helpers.structs import (
 from ...assembly.screen import Identity
 from ...state.passkeys import PasskeyStore
 from ...state.users import UserStore
-from ..extensions import limiter_of
+from ..extensions import rate_limited
 from ..redirects import safe_next
 from ..runtime import runtime
 from . import audit, current_identity, sign_in
@@ -59,8 +59,6 @@ def _json_credential() -> dict:
 
 
 def init_passkeys(app: Flask) -> None:
-    limiter = limiter_of(app)
-    rate = app.extensions["cabinet"].settings.login_rate
     blueprint = Blueprint("passkeys", __name__, url_prefix="/passkeys")
 
     @blueprint.route("")
@@ -108,7 +106,7 @@ def init_passkeys(app: Flask) -> None:
         return jsonify({"ok": True})
 
     @blueprint.route("/login/options", methods=["POST"])
-    @limiter.limit(rate)
+    @rate_limited("login_rate", methods=None)
     def login_options():
         rp_id, _origin = _party()
         options = generate_authentication_options(rp_id=rp_id,
@@ -117,7 +115,7 @@ def init_passkeys(app: Flask) -> None:
         return app.response_class(options_to_json(options), mimetype="application/json")
 
     @blueprint.route("/login", methods=["POST"])
-    @limiter.limit(rate)
+    @rate_limited("login_rate", methods=None)
     def login():
         challenge = session.pop(SIGNING_IN, None)
         credential = _json_credential()

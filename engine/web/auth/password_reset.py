@@ -17,7 +17,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from ...state.quick_codes import QuickCodeStore
 from ...state.users import UserStore
 from ..contacts import subscriber_email
-from ..extensions import limiter_of
+from ..extensions import rate_limited
 from ..runtime import runtime
 from . import audit
 
@@ -35,12 +35,10 @@ def _fingerprint(password_hash: str) -> str:
 
 
 def init_password_reset(app: Flask) -> None:
-    limiter = limiter_of(app)
-    rate = app.extensions["cabinet"].settings.login_rate
     blueprint = Blueprint("password", __name__, url_prefix="/password")
 
     @blueprint.route("/forgot", methods=["GET", "POST"])
-    @limiter.limit(rate, methods=["POST"])
+    @rate_limited("login_rate")
     def forgot():
         if request.method == "POST":
             login = (request.form.get("username") or "").strip()[:150]
@@ -66,7 +64,7 @@ def init_password_reset(app: Flask) -> None:
         return render_template("password_forgot.html")
 
     @blueprint.route("/reset/<token>", methods=["GET", "POST"])
-    @limiter.limit(rate, methods=["POST"])
+    @rate_limited("login_rate")
     def reset(token: str):
         store = UserStore(runtime().db)
         try:

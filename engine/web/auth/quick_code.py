@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from ...assembly.screen import Identity
 from ...state.quick_codes import QuickCode, QuickCodeStore, is_valid_code, new_device_id
 from ...state.users import UserStore
-from ..extensions import limiter_of
+from ..extensions import rate_limited
 from ..redirects import safe_next
 from ..runtime import live, runtime
 from . import audit, current_identity, sign_in
@@ -91,8 +91,6 @@ def _to_password_form(next_url: str):
 
 
 def init_quick_code(app: Flask) -> None:
-    rate = app.extensions["cabinet"].settings.login_rate
-    limiter = limiter_of(app)
     blueprint = Blueprint("quick_code", __name__)
 
     @blueprint.route("/quick-code/setup", methods=["GET", "POST"])
@@ -134,7 +132,7 @@ def init_quick_code(app: Flask) -> None:
         return redirect(safe_next(request.form.get("next")))
 
     @blueprint.route("/quick-code", methods=["GET", "POST"])
-    @limiter.limit(rate, methods=["POST"])
+    @rate_limited("login_rate")
     def code_sign_in():
         next_url = safe_next(request.values.get("next"))
         if current_identity() is not None and request.method == "GET":
