@@ -109,6 +109,7 @@ class DemoBilling(BillingBinding):
     """A demo billing with the subscriber demo1 and the dealer demo2 of the seed screens."""
 
     options_schema = DemoBillingOptions
+    remote = False           # in-process unless given a latency (see __init__)
 
     def __init__(self, database_url: str, latency_ms: int = 0, today: date | None = None):
         if latency_ms < 0:
@@ -118,7 +119,7 @@ class DemoBilling(BillingBinding):
         # with a latency the demo stands in for a billing across the network; without, it only
         # computes in-process (see BillingBinding.remote). A subclass may say remote = True itself
         # (a test's billing that hangs on purpose): that stays.
-        self.remote = type(self).__dict__.get("remote", False) or self._latency_s > 0
+        self.remote = type(self).remote or self._latency_s > 0
         self._fixed_today = today
         self._engine = open_engine(database_url, "the demo billing")
         self._writer = self._engine.execution_options(**{BEGIN_OPTION: "BEGIN IMMEDIATE"})
