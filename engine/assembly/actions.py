@@ -88,8 +88,7 @@ def prepare_action(req: ScreenRequest, action: ActionSpec, posted: Mapping[str, 
     if action.roles and not (set(action.roles) & set(req.identity.roles)):
         raise NotOwned(action.id)
     back_screen, back_params = origin(req, posted)
-    unavailable = ActionOutcome(False, _("The service is temporarily unavailable. Nothing was changed; "
-                                         "please try again later."), back_screen, back_params, result="failed")
+    unavailable = _unavailable(req, back_screen, back_params)
     screen_req = replace(req, screen=req.cabinet.screens[back_screen], route_params=back_params)
     loaded = load_screen(screen_req, calls, accounts_cache)
     try:
@@ -124,6 +123,12 @@ def prepare_action(req: ScreenRequest, action: ActionSpec, posted: Mapping[str, 
     return PreparedAction(action, back_screen, back_params, context, params)
 
 
+def _unavailable(req: ScreenRequest, back_screen: str, back_params: dict[str, str]) -> ActionOutcome:
+    _ = req.gettext
+    return ActionOutcome(False, _("The service is temporarily unavailable. Nothing was changed; "
+                                  "please try again later."), back_screen, back_params, result="failed")
+
+
 def confirmation_text(req: ScreenRequest, prepared: PreparedAction) -> str:
     """The text of the confirmation step, from the screen's data and the checked form (no change yet)."""
     action = prepared.action
@@ -154,8 +159,7 @@ def perform_action(req: ScreenRequest, prepared: PreparedAction, calls: CallSess
     if outcome.error == "not_found":
         raise NotOwned(action.id)
     if not outcome.ok:
-        return ActionOutcome(False, _("The service is temporarily unavailable. Nothing was changed; "
-                                      "please try again later."), back_screen, back_params, result="failed")
+        return _unavailable(req, back_screen, back_params)
     context = {**prepared.context, "result": outcome.value}
     message = ""
     if action.success is not None:

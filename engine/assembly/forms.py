@@ -99,10 +99,9 @@ def _number(spec: InputSpec, text: str, context: Mapping[str, Any]) -> tuple[Any
         # an input without step takes whole numbers, as the browser's number input does
         return None, Refusal("whole_number")
     low, high = _decimal(bound(spec.min, context)), _decimal(bound(spec.max, context))
-    if low is not None and value < low:
-        return None, Refusal("too_small", low)
-    if high is not None and value > high:
-        return None, Refusal("too_large", high)
+    outside = _outside(value, low, high, "too_small", "too_large")
+    if outside is not None:
+        return None, outside
     if step is not None and step > 0 and (value - (low or 0)) % step != 0:
         return None, Refusal("step", step)
     return (int(value) if step is None or not _fractional(step) else value), None
@@ -113,12 +112,17 @@ def _date(spec: InputSpec, text: str, context: Mapping[str, Any]) -> tuple[Any, 
         day = date.fromisoformat(text)
     except ValueError:
         return None, Refusal("date")
-    low, high = _day(bound(spec.min, context)), _day(bound(spec.max, context))
-    if low is not None and day < low:
-        return None, Refusal("too_early", low)
-    if high is not None and day > high:
-        return None, Refusal("too_late", high)
-    return day, None
+    outside = _outside(day, _day(bound(spec.min, context)), _day(bound(spec.max, context)), "too_early", "too_late")
+    return (None, outside) if outside is not None else (day, None)
+
+
+def _outside(value: Any, low: Any, high: Any, below: str, above: str) -> Refusal | None:
+    """The refusal of a number or date outside [low, high] (either bound may be absent)."""
+    if low is not None and value < low:
+        return Refusal(below, low)
+    if high is not None and value > high:
+        return Refusal(above, high)
+    return None
 
 
 def _text(spec: InputSpec, text: str) -> tuple[Any, Refusal | None]:

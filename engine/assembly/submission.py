@@ -80,12 +80,8 @@ def _offers(sections, action_id: str, context, broken: set[str]) -> Iterator[tup
     """Sections shown now that offer the action, each with how: form | items | button | degraded
     (the page shows the section degraded, as ``PageBuilder.section`` does, when its data failed)."""
     for section in sections:
-        failed = section.depends_on & broken
-        offers_it = (section.submit == action_id and section.options.get("method") != "get"
-                     or action_id in section.actions
-                     or any(a.action == action_id for a in section.item_actions))
-        if failed:
-            if offers_it or _offered_inside(section.children, action_id):
+        if section.depends_on & broken:
+            if _offered_in([section], action_id):
                 yield section, "degraded"
             continue
         if section.visible_if is not None and not truthy(section.visible_if.evaluate(context)):
@@ -99,9 +95,10 @@ def _offers(sections, action_id: str, context, broken: set[str]) -> Iterator[tup
         yield from _offers(section.children, action_id, context, broken)
 
 
-def _offered_inside(sections, action_id: str) -> bool:
+def _offered_in(sections, action_id: str) -> bool:
+    """Whether any of the sections, or a section inside them, offers the action in any way."""
     return any(s.submit == action_id or action_id in s.actions or any(a.action == action_id for a in s.item_actions)
-               or _offered_inside(s.children, action_id) for s in sections)
+               or _offered_in(s.children, action_id) for s in sections)
 
 
 def _matching_item(section: SectionSpec, action_id: str, posted: Mapping[str, str],
