@@ -15,20 +15,23 @@ from typing import Any, Callable, Mapping
 from ..schema.document import Document
 from ..schema.errors import Location, Path
 from ..schema.migrate import CURRENT_VERSION
-from .model import PREFIX
+from ..schema.structure import (
+    ActionSchema, BrandingSchema, DataCallSchema, FieldSchema, NavItemSchema, OperatorSchema, ScreenSchema,
+    SectionSchema, keys_of, text_keys_of,
+)
+from .model import INPUT_COLUMNS, PREFIX
 
 EVERY_LANGUAGE = "*"
 COLORS = ("primary", "on_primary", "bg", "surface", "text", "muted")
-OPERATOR_KEYS = ("currency", "timezone", "locales", "support_email", "sales_email", "support_phone",
-                 "support_screen", "join_screen", "top_up_min", "top_up_max")
-SECTION_TEXTS = ("body", "text", "intro")           # translated options kept in their own columns
-SECTION_COLUMNS = ("id", "type", "title", "visible_if", "items", "link", "actions", "item_actions", "inputs",
-                   "submit", "fields", "sections", "use", "options", *SECTION_TEXTS)
-FIELD_COLUMNS = ("key", "type", "label", "value", "visible_if", "options")
-INPUT_COLUMNS = ("name", "type", "label", "required", "default")
-ACTION_TEXTS = ("title", "confirm", "confirm_label", "success")
-ACTION_PLAIN = ("icon", "style", "screen", "op", "handler", "visible_if", "next", "roles")
-DATA_KEYS = ("op", "handler", "content", "id", "params", "optional", "timeout")
+# The document's keys come from the structure (engine/schema/structure.py); tests/test_shape.py
+# checks that the Directus model has a column for each.
+OPERATOR_KEYS = tuple(k for k in keys_of(OperatorSchema()) if k != "name")
+SECTION_TEXTS = ("body", "text", "intro")           # translated options of kinds kept in their own columns
+SECTION_COLUMNS = (*keys_of(SectionSchema()), "use", *SECTION_TEXTS)
+FIELD_COLUMNS = keys_of(FieldSchema())
+ACTION_TEXTS = text_keys_of(ActionSchema())
+ACTION_PLAIN = tuple(k for k in keys_of(ActionSchema()) if k not in (*ACTION_TEXTS, "id", "params"))
+DATA_KEYS = keys_of(DataCallSchema())
 CONTENT = {"news": "news", "faq": "faq", "pages": "pages"}   # document collection -> Directus suffix
 NEWS_TEXTS = ("title", "summary", "body", "image_alt")
 FAQ_TEXTS = ("question", "answer")
@@ -36,9 +39,10 @@ PAGE_TEXTS = ("title", "body")
 
 Items = Mapping[str, list[dict]]
 # the document's keys of an item, and (where the names differ) the Directus column each comes from
-COLUMNS = {"sections": SECTION_COLUMNS, "fields": FIELD_COLUMNS, "actions": ("id", *ACTION_TEXTS, *ACTION_PLAIN, "params"),
-           "screens": ("id", "route", "title", "roles", "parent", "data"), "navigation": ("screen", "icon", "title"),
-           "settings": ("name", *OPERATOR_KEYS), "branding": ("logo", "colors", "font", "radius"),
+COLUMNS = {"sections": SECTION_COLUMNS, "fields": FIELD_COLUMNS, "actions": keys_of(ActionSchema()),
+           "screens": tuple(k for k in keys_of(ScreenSchema()) if k != "sections"),
+           "navigation": keys_of(NavItemSchema()), "settings": keys_of(OperatorSchema()),
+           "branding": keys_of(BrandingSchema()),
            "news": ("id", "date", "image", "video", "roles", *NEWS_TEXTS), "faq": ("id", "roles", *FAQ_TEXTS),
            "pages": ("id", "document", "roles", *PAGE_TEXTS)}
 RENAMED = {("sections", "id"): "key", ("sections", "link"): "link_screen", ("settings", "name"): "operator_name",

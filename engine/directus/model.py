@@ -16,13 +16,15 @@ from typing import Iterable
 
 from ..billing.contract import OPERATIONS
 from ..kinds.icons import ICONS
-from ..schema.structure import INPUT_TYPES, ROLES, STYLES
+from ..schema.structure import INPUT_TYPES, ROLES, STYLES, InputSchema, keys_of
 
 PREFIX = "cabinet_"
 CURRENCIES = ("RUB", "USD", "EUR", "KZT", "BYN", "UZS", "AMD", "GEL", "KGS", "TJS", "AZN", "UAH")
 LOCALES = ("ru", "en", "kk", "uz", "hy", "ka", "be", "uk", "de", "fr", "es", "tr")
 #: collections the engine writes into (what subscribers submit), not part of the cabinet's design
 SUBMITTED = ("cabinet_applications", "cabinet_support_requests")
+#: an input's keys with their own place in the inputs editor; the rest go into its "more" JSON
+INPUT_COLUMNS = ("name", "type", "label", "required", "default")
 
 
 def theme_icons() -> list[str]:
@@ -332,7 +334,8 @@ def cabinet_model(field_kinds: Iterable[str], section_kinds: Iterable[str], hand
                 {"field": "default", "name": "Default", "type": "string",
                  "meta": {"interface": "input", "width": "half", "options": {"font": "monospace"},
                           "note": "an expression"}},
-                {"field": "more", "name": "More (min, max, step, min_length, max_length, pattern, message, choices, help …)",
+                {"field": "more", "name": "More (" + ", ".join(k for k in keys_of(InputSchema())
+                                                              if k not in INPUT_COLUMNS) + ")",
                  "type": "json",
                  "meta": {"interface": "input-code", "width": "full", "options": {"language": "JSON"}}}]})},
         m2o("submit", "The action the form submits", c + "actions", "{{id}}"),

@@ -7,7 +7,7 @@ one class and one template; ``engine.kinds.registries`` picks it up.
 """
 from __future__ import annotations
 
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar, Iterable, Mapping
 
 from marshmallow import Schema, fields
 
@@ -34,6 +34,10 @@ class LocalizedText(fields.Raw):
     # marshmallow formats these with str.format: literal braces are doubled
     default_error_messages = {"invalid": "must be a text or a mapping of locale to text, e.g. {{ru: Баланс, en: Balance}}; "
                                          "quote values YAML reads as other types (\"Yes\", \"On\", \"2024\")"}
+
+
+#: a problem a kind finds in its section: (path below the section, message)
+Problem = tuple[tuple[str | int, ...], str]
 
 
 class NoOptions(Schema):
@@ -93,3 +97,9 @@ class SectionKind:
         super().__init_subclass__(**kwargs)
         if not cls.__dict__.get("template") and "name" in cls.__dict__:
             cls.template = f"sections/{cls.name}.html"
+
+    def check(self, section: Any, node: Mapping[str, Any]) -> Iterable[Problem]:
+        """Problems only this kind can see in a compiled ``section`` (a ``SectionSpec``; ``node`` is
+        the section as written, checked by the structure), reported at their place. The generic
+        compiler has checked what every section has; a kind checks its options together."""
+        return ()

@@ -8,6 +8,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from ..billing.contract import Operation
+from .errors import Location
 from .expressions import Expr, Text, truthy
 from .palette import BASE_LIGHT, dark_palette, light_palette
 
@@ -36,6 +37,7 @@ class FieldSpec:
     value: Expr | None
     options: Mapping[str, Any]
     visible_if: Expr | None = None
+    origin: Location | None = None      # where the operator wrote it (file:line, or a Directus item)
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,7 @@ class SectionSpec:
     inputs: tuple[InputSpec, ...] = ()
     submit: str | None = None
     depends_on: frozenset[str] = frozenset()   # data names whose failure degrades this section
+    origin: Location | None = None      # where the operator wrote it (file:line, or a Directus item)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .compile import Compiler
+from .compile import compile_cabinet
 from .document import Document
 from .errors import SchemaInvalid, SchemaIssue
 from .migrate import migrate
@@ -56,9 +56,3 @@ def missing_media(doc: Document, media_dir: Path | None) -> list[SchemaIssue]:
                 issues.append(doc.issue(path, f"{value}: no such file in the cabinet's media folder ({media_dir})"))
     return sorted(issues, key=lambda issue: (issue.location.file, issue.location.line or 0) if issue.location else ("", 0))
 
-
-def compile_cabinet(doc: Document, field_kinds, section_kinds, capabilities: frozenset[str] | None = None,
-                    binding_name: str = "the billing binding", version: str = "", source_label: str = "",
-                    sample_names: frozenset[str] = frozenset(), handlers=None) -> Cabinet:
-    return Compiler(doc, field_kinds, section_kinds, capabilities, binding_name, version, source_label,
-                    sample_names, handlers).compile()

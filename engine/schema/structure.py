@@ -168,7 +168,7 @@ class SectionSchema(Schema):
     field_list = mf.List(mf.Nested(FieldSchema), data_key="fields")
     items = mf.String()
     link = mf.Nested(LinkSchema)
-    actions = mf.List(mf.String())
+    actions = mf.List(mf.Raw())              # action ids: the compiler names a wrong one at its place
     item_actions = mf.List(mf.Nested(ItemActionSchema))
     sections = mf.List(mf.Nested(lambda: SectionSchema()))
     inputs = mf.List(mf.Nested(InputSchema))
@@ -241,6 +241,11 @@ def _friendly(message: str) -> str:
     }.get(message, message.rstrip(".") if message.endswith(".") else message)
 
 
-def keys_of(schema: Schema) -> set[str]:
-    """The keys a schema reads (data keys, not attribute names)."""
-    return {field.data_key or name for name, field in schema.fields.items()}
+def keys_of(schema: Schema) -> tuple[str, ...]:
+    """The keys a schema reads (data keys, not attribute names), in the order it declares them."""
+    return tuple(field.data_key or name for name, field in schema.fields.items())
+
+
+def text_keys_of(schema: Schema) -> tuple[str, ...]:
+    """The keys whose values are operator texts (translated)."""
+    return tuple(field.data_key or name for name, field in schema.fields.items() if isinstance(field, LocalizedText))

@@ -32,7 +32,6 @@ from ..directus.mapping import ref
 from ..directus.model import PREFIX
 from ..directus.source import DirectusSource
 from ..schema.errors import Location
-from ..schema.resolve import resolve
 from .i18n import template_gettext
 from .pages import formatter_for
 from .runtime import LiveCabinet, runtime
@@ -90,35 +89,31 @@ class PreviewCache:
         with self._lock:
             if key != self._key or self._value is None:
                 cabinet = rt.compile(frozen)
-                self._value = PreviewCabinet(LiveCabinet.of(cabinet), frozen.items, _editable(resolve(frozen)))
+                self._value = PreviewCabinet(LiveCabinet.of(cabinet), frozen.items, _editable(cabinet))
                 self._key = key
             return self._value
 
 
-def _editable(document) -> dict[str, dict]:
-    """Which Directus item each section and field of each screen comes from."""
+def _editable(cabinet) -> dict[str, dict]:
+    """Which Directus item each section and field of each screen comes from (the compiler keeps
+    where each node was written)."""
     found: dict[str, dict] = {}
-    for s_index, screen in enumerate(document.data.get("screens") or []):
-        entry = found.setdefault(screen.get("id"), {"sections": {}, "fields": {}})
-        _walk(document, screen.get("sections") or [], ("screens", s_index, "sections"), entry)
+    for screen in cabinet.screens.values():
+        entry = found.setdefault(screen.id, {"sections": {}, "fields": {}})
+        _walk(screen.sections, entry)
     return found
 
 
-def _walk(document, sections: list, path: tuple, entry: dict) -> None:
-    for index, section in enumerate(sections):
-        if not isinstance(section, Mapping):
-            continue
-        here = path + (index,)
-        section_id = str(section.get("id") or f"{section.get('type')}_{index}")   # as the compiler names it
-        item = _item(document.locations.get(here))
+def _walk(sections, entry: dict) -> None:
+    for section in sections:
+        item = _item(section.origin)
         if item:
-            entry["sections"][section_id] = item[1]
-        for f_index, spec in enumerate(section.get("fields") or []):
-            key = spec.get("key") or (spec.get("value") if isinstance(spec.get("value"), str) else f"field_{f_index}")
-            field_item = _item(document.locations.get(here + ("fields", f_index)))
+            entry["sections"][section.id] = item[1]
+        for spec in section.fields:
+            field_item = _item(spec.origin)
             if field_item:
-                entry["fields"][(section_id, str(key))] = field_item[1]
-        _walk(document, section.get("sections") or [], here + ("sections",), entry)
+                entry["fields"][(section.id, spec.key)] = field_item[1]
+        _walk(section.children, entry)
 
 
 def _item(location: Location | None) -> tuple[str, str] | None:

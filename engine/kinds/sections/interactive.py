@@ -1,9 +1,11 @@
 """Sections people act in: forms and rows of action buttons."""
 from __future__ import annotations
 
+from typing import Any, Iterable, Mapping
+
 from marshmallow import Schema, fields, validate
 
-from ..base import LocalizedText, SectionKind
+from ..base import LocalizedText, Problem, SectionKind
 
 
 class FormOptions(Schema):
@@ -39,6 +41,14 @@ class FormKind(SectionKind):
         "submit": "block",
     }
     preview_data = {"block_terms": {"min_days": 7, "max_days": 90, "fee_per_day": "1.00", "blocked": False}}
+
+    def check(self, section: Any, node: Mapping[str, Any]) -> Iterable[Problem]:
+        if section.options.get("method") == "get":
+            if "submit" in node:
+                yield ("submit",), ("a form with method: get shows this screen again with its inputs in the "
+                                    "address; it takes submit_label, not submit")
+        elif "submit" not in node:
+            yield ("submit",), "a form needs submit: the id of an action"
 
 
 class ActionBarKind(SectionKind):
