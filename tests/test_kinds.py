@@ -837,3 +837,53 @@ def test_css_declares_the_brand_properties():
     assert "@media (max-width: 599px)" in css and "@media (min-width: 900px)" in css
     assert css.count("{") == css.count("}")
 
+
+
+# --- a plugin kind's own templates -----------------------------------------------------------------
+
+def _greeting_cabinet(tmp_path: Path) -> Path:
+    import shutil
+
+    from tests.conftest import DEMO_SCHEMAS
+
+    folder = tmp_path / "cabinet"
+    shutil.copytree(DEMO_SCHEMAS, folder)
+    home = folder / "screens" / "home.yaml"
+    home.write_text(home.read_text(encoding="utf-8").replace(
+        "sections:\n", "sections:\n  - {type: greeting, title: {ru: Привет, en: Hello}}\n", 1), encoding="utf-8")
+    return folder
+
+
+def _greeting_kind(tmp_path: Path) -> type[SectionKind]:
+    shipped = tmp_path / "acme_kinds" / "templates"
+    (shipped / "sections").mkdir(parents=True)
+    (shipped / "sections" / "greeting.html").write_text(
+        '<p class="acme-greeting">{{ section.title }}</p>', encoding="utf-8")
+
+    class Greeting(SectionKind):
+        name = "greeting"
+        templates = str(shipped)
+
+    return Greeting
+
+
+def test_a_plugin_kind_draws_its_sections_with_the_template_it_ships(monkeypatch, tmp_path, make_app):
+    from tests.conftest import sign_in
+
+    _plugins(monkeypatch, "engine.section_kinds", _entry_point("greeting", _greeting_kind(tmp_path)))
+    client = make_app(schemas=_greeting_cabinet(tmp_path)).test_client()
+    sign_in(client)
+    assert '<p class="acme-greeting">Привет</p>' in client.get("/").get_data(as_text=True)
+
+
+def test_an_operators_theme_may_draw_a_plugin_kind_its_own_way(monkeypatch, tmp_path, make_app):
+    from tests.conftest import sign_in
+
+    _plugins(monkeypatch, "engine.section_kinds", _entry_point("greeting", _greeting_kind(tmp_path)))
+    theme = tmp_path / "theme" / "templates" / "sections"
+    theme.mkdir(parents=True)
+    (theme / "greeting.html").write_text('<h2 class="our-greeting">{{ section.title }}</h2>', encoding="utf-8")
+    client = make_app(schemas=_greeting_cabinet(tmp_path), theme_dir=tmp_path / "theme").test_client()
+    sign_in(client)
+    html = client.get("/").get_data(as_text=True)
+    assert '<h2 class="our-greeting">Привет</h2>' in html and "acme-greeting" not in html

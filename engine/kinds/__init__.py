@@ -35,6 +35,16 @@ def section_kind_registry() -> Registry[SectionKind]:
     return registry
 
 
+def kind_template_folders(*registries: Registry) -> list[str]:
+    """The template folders kinds ship themselves (plugins), each once, in registration order."""
+    folders: list[str] = []
+    for registry in registries:
+        for _name, kind in registry.items():
+            if kind.templates and str(kind.templates) not in folders:
+                folders.append(str(kind.templates))
+    return folders
+
+
 def template_globals() -> dict[str, Callable[..., Any]]:
     """Helpers the theme templates call; the web app adds them to its Jinja environment
     (``sections/content.html`` renders its markdown body with ``render_markdown``; ``icons.html``

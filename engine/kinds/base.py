@@ -3,7 +3,8 @@
 A kind is one small class: its ``name`` (the ``type`` an operator writes in a schema), a
 marshmallow ``options`` schema, the ``template`` that renders it, and a preview (so the live
 preview and the tests can render every kind without a billing). Adding a kind is one module with
-one class and one template; ``engine.kinds.registries`` picks it up.
+one class and one template; ``engine.kinds`` picks it up. A plugin kind ships its template in its
+own package (``templates``).
 """
 from __future__ import annotations
 
@@ -56,6 +57,9 @@ class FieldKind:
     options: ClassVar[type[Schema]] = NoOptions
     #: template path inside the theme; defaults to ``fields/<name>.html``
     template: ClassVar[str] = ""
+    #: a folder of templates shipped with the kind (a plugin's own ``fields/<name>.html``); the
+    #: themes are looked in first, so an operator's theme can still draw the kind its own way
+    templates: ClassVar[str | None] = None
     #: a value the kind renders in previews and tests
     preview_value: ClassVar[Any] = None
     #: options used with the preview value
@@ -82,6 +86,8 @@ class SectionKind:
     name: ClassVar[str]
     options: ClassVar[type[Schema]] = NoOptions
     template: ClassVar[str] = ""
+    #: a folder of templates shipped with the kind, as for a field kind
+    templates: ClassVar[str | None] = None
     #: the section iterates an ``items`` expression; its fields are evaluated per item
     has_items: ClassVar[bool] = False
     #: the section holds child sections (tabs, groups)

@@ -17,7 +17,7 @@ from werkzeug.security import safe_join
 from ..assembly.ttlcache import TtlCache
 from ..billing import binding_registry, resolve_binding
 from ..config import ConfigError, Settings, load_settings
-from ..kinds import field_kind_registry, section_kind_registry, template_globals
+from ..kinds import field_kind_registry, kind_template_folders, section_kind_registry, template_globals
 from ..schema import YamlSource
 from ..notify import channel_registry
 from ..state import Database
@@ -122,7 +122,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     make_limiter(app, settings.ratelimit_storage, settings.ratelimit_prefix)
 
     # 7. Templates: the theme chain, and what every template may use.
-    app.jinja_loader = theme_loader(settings)
+    app.jinja_loader = theme_loader(settings, kind_template_folders(field_kinds, section_kinds))
     app.jinja_env.globals.update(template_globals())
     app.jinja_env.globals["_"] = template_gettext
     _install_template_context(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Iterable
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, TemplateNotFound
 
@@ -11,7 +12,9 @@ from ..config import PROJECT_ROOT, ConfigError, Settings
 THEMES = PROJECT_ROOT / "themes"
 
 
-def theme_loader(settings: Settings) -> ChoiceLoader:
+def theme_loader(settings: Settings, kind_folders: Iterable[str] = ()) -> ChoiceLoader:
+    """The operator's folder, the theme, ``base``, then the folders plugin kinds ship their
+    templates in (after the themes, so a theme may draw a plugin's kind its own way)."""
     folders: list[Path] = []
     if settings.theme_dir is not None:
         if not settings.theme_dir.is_dir():
@@ -25,6 +28,7 @@ def theme_loader(settings: Settings) -> ChoiceLoader:
             raise ConfigError(f"CABINET_THEME: no theme {settings.theme!r} (themes: {known})")
         folders.append(theme)
     folders.append(THEMES / "base" / "templates")
+    folders.extend(Path(folder) for folder in kind_folders)
     return ChoiceLoader([FileSystemLoader(str(folder)) for folder in folders])
 
 

@@ -1,6 +1,7 @@
 """A kind's options: checked by the kind's own marshmallow schema, their texts compiled."""
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, Iterable, Mapping
 
 from marshmallow import Schema, fields as mf
@@ -12,8 +13,14 @@ from .context import CompileContext
 
 def kind_options(ctx: CompileContext, kind, raw: Mapping, path: Path, roots: Iterable[str]) -> dict[str, Any]:
     """A kind's options, checked by its schema; texts in them may read ``roots``."""
-    schema = kind.options()
+    schema = options_schema(kind.options)
     return option_texts(ctx, schema, ctx.load(schema, raw, path), path, roots)
+
+
+@cache
+def options_schema(schema_class: type[Schema]) -> Schema:
+    """One instance of each options schema (making one costs more than loading a section with it)."""
+    return schema_class()
 
 
 def option_texts(ctx: CompileContext, schema: Schema, loaded: dict, path: Path, roots: Iterable[str]) -> dict[str, Any]:
