@@ -59,7 +59,7 @@ def test_dates_texts_and_checkboxes():
     assert check_value(InputSpec(name="p", type="tel", label=None), "+7 (900) 123-45-67", {})[1] is None
     assert check_value(InputSpec(name="p", type="tel", label=None), "call me", {})[1] == Refusal("tel")
     consent = InputSpec(name="ok", type="checkbox", label=None, required=True)
-    assert check_value(consent, "on", {}) == (True, None) and check_value(consent, None, {})[1] == Refusal("unchecked")
+    assert check_value(consent, "on", {}) == ("1", None) and check_value(consent, None, {})[1] == Refusal("unchecked")
 
 
 def test_choices_are_the_schemas_and_the_datas_less_the_excluded():
@@ -91,7 +91,7 @@ SECRET = InputSpec(name="who", type="hidden", label=None, default=compile_expr("
 
 
 def form_section(**extra) -> SectionSpec:
-    return SectionSpec(id="f", kind=FORM_KIND, title=None, options=frozen_map({"method": "post"}),
+    return SectionSpec(id="f", kind=FORM_KIND, title=None, options=frozen_map(FORM_KIND.options().load({})),
                        inputs=(DAYS, SECRET), submit="go", **extra)
 
 
@@ -125,7 +125,7 @@ def test_a_hidden_or_degraded_section_offers_nothing():
 def test_an_item_button_must_name_an_item_offered_now():
     pick = ItemAction("go", frozen_map({"id": compile_expr("id"), "fee": compile_expr("fee")}),
                       visible_if=compile_expr("!current"))
-    items = SectionSpec(id="l", kind=LIST_KIND, title=None, options=frozen_map(), items=compile_expr("tariffs"),
+    items = SectionSpec(id="l", kind=LIST_KIND, title=None, options=frozen_map(LIST_KIND.options().load({})), items=compile_expr("tariffs"),
                         item_actions=(pick,))
     data = {"tariffs": [{"id": "t1", "fee": Decimal("100.00"), "current": True},
                         {"id": "t2", "fee": Decimal("200.00"), "current": False}]}

@@ -9,14 +9,34 @@ from __future__ import annotations
 import logging
 import time
 from concurrent.futures import Future, ThreadPoolExecutor, TimeoutError as FutureTimeout
-from dataclasses import dataclass
-from typing import Any, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
 
 from ..billing.contract import BillingBinding
 from ..billing.errors import BillingError, BillingNotFound, BillingRejected, BillingUnavailable, OperationNotSupported
 from ..billing.records import as_data
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The part of a long list a call asked the billing for (``limit`` items from ``offset``,
+    narrowed by ``search``): one page of a list section (see ``paging.py``)."""
+
+    offset: int
+    limit: int
+    search: str = ""
+    #: reads another page of the same list in this request: ``reread(page, term) -> Outcome``
+    #: (the check of an item's button reads the page the button was on)
+    reread: Callable[[int, str], "Outcome"] | None = field(default=None, compare=False, repr=False)
+
+    def params(self) -> dict[str, Any]:
+        """The paging parameters for the billing (``search`` only when there is a term)."""
+        values: dict[str, Any] = {"limit": self.limit, "offset": self.offset}
+        if self.search:
+            values["search"] = self.search
+        return values
 
 
 @dataclass(frozen=True)
@@ -27,6 +47,7 @@ class Outcome:
     error: str | None = None        # unavailable | timeout | rejected | not_found | unsupported | forbidden | invalid
     reason: str = ""                # subscriber-facing text for "rejected"
     record: Any = None              # the typed record, for the engine's own checks
+    window: Window | None = None    # the page of a long list the call asked for (None: all of it)
 
     @property
     def ok(self) -> bool:

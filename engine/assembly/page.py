@@ -10,12 +10,15 @@ import secrets
 from typing import Any, Callable, Mapping, Protocol
 
 from ..kinds.base import Presented
+from ..kinds.listing import Listing
 from ..schema.expressions import Text, TextFailed, truthy
 from ..schema.model import ActionSpec, Cabinet, FieldSpec, InputSpec, ScreenSpec, SectionSpec
 from .calls import Outcome
 from .forms import SubmittedForm, bound, offered_choices
+from .paging import ListPage, billed_page, listing_of, page_of, pointing_values, requested_page
 from .views import (
-    AccountChoice, ActionView, FieldView, FormView, InputView, ItemView, NavItemView, PageView, SectionView,
+    AccountChoice, ActionView, FieldView, FormView, InputView, ItemView, NavItemView, PageView, PagerView,
+    SectionView,
 )
 
 
@@ -24,14 +27,16 @@ log = logging.getLogger(__name__)
 
 class Links(Protocol):
     def screen(self, screen_id: str, params: Mapping[str, Any]) -> str | None:
-        """The address of a screen, or None when ``params`` lack what its route needs."""
+        """The address of a screen, or None when ``params`` lack what its route needs; values its
+        route does not take go into the query (``?page=2``)."""
     def action(self, action_id: str) -> str: ...
 
 
 class PageBuilder:
     def __init__(self, cabinet: Cabinet, screen: ScreenSpec, outcomes: Mapping[str, Outcome],
                  context: Mapping[str, Any], formatter, links: Links, gettext: Callable[[str], str],
-                 roles: set[str], submitted: SubmittedForm | None = None):
+                 roles: set[str], submitted: SubmittedForm | None = None,
+                 link_query: Mapping[str, str] | None = None):
         self.cabinet = cabinet
         self.submitted = submitted
         self.screen = screen
@@ -42,6 +47,8 @@ class PageBuilder:
         self.links = links
         self._ = gettext
         self.roles = roles
+        #: what a link to another page of a list keeps of this page's address (the search term ...)
+        self.link_query = dict(context.get("query") or {}) if link_query is None else dict(link_query)
         # one key per rendered form: a double submit carries the same key, so it has one effect
         self.request_key = secrets.token_urlsafe(16)
 
@@ -108,41 +115,76 @@ class PageBuilder:
         if spec.visible_if is not None and not truthy(spec.visible_if.evaluate(self.context)):
             return None
         view.options = {k: self.text(v) if isinstance(v, Text) else v for k, v in spec.options.items()}
-        if spec.items is not None:
-            items = spec.items.evaluate(self.context)
-            items = self.searched(spec, items if isinstance(items, list) else [])
-            view.items = [self.item(spec, item) for item in items]
-        else:
-            view.fields = [f for field in spec.fields if (f := self.field(field, self.context)) is not None]
         view.actions = [a for action_id in spec.actions
                         if (a := self.action(self.cabinet.actions[action_id], spec.id))]
         view.children = [c for child in spec.children if (c := self.section(child)) is not None]
-        if spec.kind.has_form and spec.options.get("method") == "get":
-            view.form = self.query_form(spec)
-        elif spec.kind.has_form and spec.submit:
-            view.form = self.form(spec)
+        spec.kind.build(spec, view, self)        # its items, fields or form: the kind knows which
         return view
 
-    def searched(self, spec: SectionSpec, items: list) -> list:
-        keys = spec.options.get("search_in")
-        term = str(self.context["query"].get(spec.options.get("search_param") or "q", "")).strip().casefold()
-        if not keys or not term:
-            return items
-        return [item for item in items if isinstance(item, Mapping)
-                and any(term in str(item.get(key, "")).casefold() for key in keys)]
+    # --- what a kind draws (SectionKind.build) -------------------------------------------------------
+    def fields(self, spec: SectionSpec) -> list[FieldView]:
+        """The section's fields, read on the screen's data."""
+        return [f for field in spec.fields if (f := self.field(field, self.context)) is not None]
+
+    def items(self, spec: SectionSpec) -> tuple[list[ItemView], PagerView | None]:
+        """The section's items, and its pager when its kind shows them a page at a time."""
+        assert spec.items is not None        # called for sections with items
+        items = spec.items.evaluate(self.context)
+        items = items if isinstance(items, list) else []
+        listing = listing_of(spec)
+        if listing is None:
+            return [self.item(spec, item) for item in items], None
+        shown = self.page(spec, listing, items)
+        pointing = pointing_values(shown, listing.term(self.context["query"]))
+        return [self.item(spec, item, pointing) for item in shown.items], self.pager(listing, shown)
+
+    # --- pages of a list -----------------------------------------------------------------------------
+    def page(self, spec: SectionSpec, listing: Listing, items: list) -> ListPage:
+        """The page of the section's items the query asks for: the billing's own page when it paged
+        the call (the screen's plan allowed it), otherwise searched and cut out of the whole list."""
+        query = self.context["query"]
+        page, term = requested_page(query.get(listing.page_param)), listing.term(query)
+        path = spec.items.path if spec.items is not None else None
+        outcome = self.outcomes.get(path[0]) if path is not None and len(path) == 1 else None
+        return page_of(listing, items, page, term, billed_page(outcome, listing, page, term))
+
+    def page_url(self, listing: Listing, page: int) -> str | None:
+        """This screen with page ``page`` of the list, keeping the rest of the query (page 1: no parameter)."""
+        query = {k: v for k, v in self.link_query.items() if k != listing.page_param}
+        if page > 1:
+            query[listing.page_param] = str(page)
+        return self.links.screen(self.screen.id, {**query, **self.context["params"]})
+
+    def pager(self, listing: Listing, shown: ListPage) -> PagerView:
+        number = self.fmt.number
+        if shown.page_count is not None:
+            label = self._("Page %(page)s of %(count)s") % {"page": number(shown.page),
+                                                             "count": number(shown.page_count)}
+        else:
+            label = self._("Page %(page)s") % {"page": number(shown.page)}
+        return PagerView(
+            page=shown.page, page_size=shown.page_size, param=listing.page_param, label=label,
+            page_count=shown.page_count, total=shown.total,
+            previous_url=self.page_url(listing, shown.page - 1) if shown.has_previous else None,
+            next_url=self.page_url(listing, shown.page + 1) if shown.has_next else None,
+            past_end=shown.past_end,
+            # past the end: back to the last page, or to the first when the billing did not say how many
+            back_url=self.page_url(listing, max(1, min(shown.page_count or 1, shown.page - 1)))
+            if shown.past_end else None)
 
     def _optional(self, name: str) -> bool:
         call = self.screen.data.get(name)
         return call is not None and call.optional
 
-    def item(self, spec: SectionSpec, item: Any) -> ItemView:
+    def item(self, spec: SectionSpec, item: Any, pointing: Mapping[str, str] | None = None) -> ItemView:
+        """``pointing``: what the item's buttons carry to name the page of the list they are on."""
         data = item if isinstance(item, Mapping) else {"value": item}
         url = None
         if spec.link is not None:
             url = self.links.screen(spec.link.screen, {k: e.evaluate(data) for k, e in spec.link.params.items()})
         return ItemView(fields=[f for field in spec.fields if (f := self.field(field, data)) is not None], url=url,
                         actions=[a for item_action in spec.item_actions
-                                 if (a := self.item_action(item_action, data, spec.id))])
+                                 if (a := self.item_action(item_action, data, spec.id, pointing))])
 
     def field(self, spec: FieldSpec, data: Mapping[str, Any]) -> FieldView | None:
         if spec.visible_if is not None and not truthy(spec.visible_if.evaluate(data)):
@@ -193,33 +235,37 @@ class PageBuilder:
                           url=self.links.action(action.id), confirm="1" if action.confirm else "",
                           hidden=self.hidden_fields(section_id))
 
-    def item_action(self, item_action, item: Mapping[str, Any], section_id: str) -> ActionView | None:
-        """The action's button for one item; the item's values ride along to name the item (the
-        server finds the item again in its own data and uses its own values)."""
+    def item_action(self, item_action, item: Mapping[str, Any], section_id: str,
+                    pointing: Mapping[str, str] | None = None) -> ActionView | None:
+        """The action's button for one item; the item's values ride along to name the item, and the
+        page and search of the list to name where it was (the server reads that page again, finds
+        the item on it and uses its own values)."""
         if not item_action.offered_on(item):
             return None
         view = self.action(self.cabinet.actions[item_action.action], section_id)
         if view is not None:
-            view.hidden = {**view.hidden, **item_action.form_values(item)}
+            view.hidden = {**view.hidden, **(pointing or {}), **item_action.form_values(item)}
         return view
 
     def form(self, spec: SectionSpec) -> FormView:
-        assert spec.submit is not None      # called for sections whose form submits an action
-        action = self.cabinet.actions[spec.submit]
+        """The section's form, posting to the action its kind says (``SectionKind.posts_to``)."""
+        action_id = spec.kind.posts_to(spec)
+        assert action_id is not None        # called for sections whose form posts an action
+        action = self.cabinet.actions[action_id]
         submitted = self.submitted if self.submitted and self.submitted.section_id == spec.id else None
         return FormView(url=self.links.action(action.id), inputs=[self.input(i, submitted) for i in spec.inputs],
                         submit=self.text(action.title), hidden=self.hidden_fields(spec.id),
                         error=submitted.message if submitted else "")
 
-    def query_form(self, spec: SectionSpec) -> FormView:
+    def query_form(self, spec: SectionSpec, submit_label: Text | None = None) -> FormView:
         """A form whose inputs become this screen's query: no action, no CSRF, nothing changes."""
         url = self.links.screen(self.screen.id, self.context["params"]) or ""
         return FormView(url=url, inputs=[self.input(i) for i in spec.inputs], method="get",
-                        submit=self.text(spec.options.get("submit_label")) or self._("Show"))
+                        submit=self.text(submit_label) or self._("Show"))
 
     def input(self, spec: InputSpec, submitted: SubmittedForm | None = None) -> InputView:
         choices = offered_choices(spec, self.context, self.text)
-        if submitted is not None and spec.type not in ("password", "honeypot"):
+        if submitted is not None and not (spec.kind.secret or spec.kind.trap):
             value = submitted.values.get(spec.name, "")     # what the person typed, to correct it
         else:
             default = spec.default.evaluate(self.context) if spec.default is not None else ""

@@ -1,14 +1,15 @@
 """Fill an operation's parameters: explicit expressions, then names from the route, the form and
-the selected account; engine-filled ones from the user; coerce types; check ownership."""
+the selected account; engine-filled ones from the user (or, for paging, from the page a list
+section shows); coerce types; check ownership."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any, Mapping
 
-from ..billing.contract import FROM_DEALER, FROM_SUBSCRIBER, IDEMPOTENCY_KEY, Operation, Param
+from ..billing.contract import FROM_DEALER, FROM_SUBSCRIBER, IDEMPOTENCY_KEY, PAGING, Operation, Param
 from .ownership import Ownership
 
 
@@ -35,6 +36,8 @@ class CallContext:
     subscriber_id: str | None
     dealer_id: str | None
     request_key: str | None = None
+    #: limit / offset / search of the page a list section shows, when the billing pages it
+    paging: Mapping[str, Any] = field(default_factory=dict)
 
 
 def fill_params(operation: Operation, explicit: Mapping[str, Any], ctx: CallContext,
@@ -64,6 +67,8 @@ def _raw_value(param: Param, explicit: Mapping[str, Any], ctx: CallContext) -> A
         return ctx.dealer_id
     if param.filled_by_engine == IDEMPOTENCY_KEY:
         return ctx.request_key
+    if param.filled_by_engine == PAGING:
+        return ctx.paging.get(param.name)     # never from the schema, the route or a form
     if param.name in explicit:
         return explicit[param.name].evaluate(ctx.expression_data)
     if param.name in ctx.route_params:

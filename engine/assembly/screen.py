@@ -1,16 +1,17 @@
 """Run one screen for one user: ownership first, then the data plan, then the page model."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Callable, Mapping
 
 from ..billing.contract import OPERATIONS
 from ..schema.content import localized
-from ..schema.model import Cabinet, ScreenSpec
-from .calls import CallSession, Outcome
+from ..schema.model import Cabinet, DataCall, ScreenSpec
+from .calls import CallSession, Outcome, Window
 from .ownership import NotOwned, Ownership, OwnershipUnknown
 from .page import Links, PageBuilder, SubmittedForm
+from .paging import PagedCall, billing_plan, requested_page, window_for
 from .params import CallContext, InvalidParam, NotForThisUser, fill_params
 from .views import PageView
 
@@ -100,7 +101,9 @@ def load_screen(req: ScreenRequest, calls: CallSession, accounts_cache=None) -> 
     context = base_context(req, req.route_params, selected)
     call_ctx = CallContext(context, req.route_params, {}, selected, req.identity.subscriber_id,
                            req.identity.dealer_id)
+    plan = billing_plan(req.screen, req.cabinet.actions)
     keys: dict[str, tuple] = {}
+    windows: dict[str, Window] = {}
     outcomes: dict[str, Outcome] = {}
     for name, call in req.screen.data.items():
         if call.content is not None:
@@ -111,7 +114,13 @@ def load_screen(req: ScreenRequest, calls: CallSession, accounts_cache=None) -> 
         try:
             if not ownership_known and any(p.owned for p in call.operation.params):
                 raise OwnershipUnknown(name)
-            params = fill_params(call.operation, call.params, call_ctx, ownership)
+            ctx = call_ctx
+            paged = plan.get(name)
+            window = _paged_window(paged, call, calls, ownership, call_ctx, req.query) if paged else None
+            if window is not None:            # one page of a long list: the billing gives just that
+                windows[name] = window
+                ctx = replace(call_ctx, paging=window.params())
+            params = fill_params(call.operation, call.params, ctx, ownership)
             if call.handler is not None:      # the engine's own data: local and quick
                 outcomes[name] = (req.run_handler(call.handler, params) if req.run_handler
                                   else Outcome(error="unavailable"))
@@ -124,16 +133,45 @@ def load_screen(req: ScreenRequest, calls: CallSession, accounts_cache=None) -> 
         except InvalidParam:
             outcomes[name] = Outcome(error="invalid")
     for name, key in keys.items():
-        outcomes[name] = calls.result(key)
+        outcome = calls.result(key)
+        outcomes[name] = replace(outcome, window=windows[name]) if name in windows else outcome
     context.update({name: o.value for name, o in outcomes.items()})
     return LoadedScreen(context, outcomes, accounts, selected, ownership)
+
+
+def _paged_window(paged: PagedCall, call: DataCall, calls: CallSession, ownership: Ownership,
+                  call_ctx: CallContext, query: Mapping[str, str]) -> Window | None:
+    """The page of ``call`` the request's query asks for, as a window for the billing (None: the
+    binding cannot give that page, so the whole list is read). Its ``reread`` reads another page
+    of the same list in this request, for the check of an item's button."""
+    assert call.operation is not None           # the plan names billing operations only
+    operation = call.operation
+    supported = calls.binding.paging(operation.name)
+    listing = paged.listing
+
+    def reread(page: int, term: str) -> Outcome:
+        window = window_for(listing, supported, page, term)
+        try:
+            params = fill_params(operation, call.params, replace(call_ctx, paging=window.params() if window else {}),
+                                 ownership)
+        except (OwnershipUnknown, InvalidParam, NotForThisUser):
+            return Outcome(error="unavailable")
+        outcome = calls.call(operation.name, params, call.timeout)
+        return replace(outcome, window=replace(window, reread=reread)) if window is not None else outcome
+
+    window = window_for(listing, supported, requested_page(query.get(listing.page_param)), listing.term(query))
+    return replace(window, reread=reread) if window is not None else None
 
 
 def run_screen(req: ScreenRequest, calls: CallSession, accounts_cache=None) -> PageView:
     """Raises ``NotOwned`` when a route names someone else's account or service (answer 404)."""
     loaded = load_screen(req, calls, accounts_cache)
+    # links to other pages of a list keep the query, and the account when the address named it
+    link_query = dict(req.query)
+    if req.account_named and loaded.selected:
+        link_query["account"] = loaded.selected
     builder = PageBuilder(req.cabinet, req.screen, loaded.outcomes, loaded.context, req.formatter, req.links,
-                          req.gettext, set(req.identity.roles), req.submitted)
+                          req.gettext, set(req.identity.roles), req.submitted, link_query=link_query)
     return builder.build(loaded.accounts, loaded.selected, req.flash)
 
 

@@ -2,22 +2,26 @@
 
 The action must be offered where the post says it comes from: a section shown now, not degraded,
 the action's rule (``visible_if``) met. Every input's value must pass its rules, and the button of
-an item must name an item the screen offers now. What comes out is the form the action runs with;
-nothing else of the post is believed, so a confirmation page and the billing see only values the
-server worked out or checked.
+an item must name an item the screen offers now, on the page of the list the button was on (the
+post names the page and the search; the server reads that page again). What comes out is the form
+the action runs with; nothing else of the post is believed, so a confirmation page and the billing
+see only values the server worked out or checked.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping
 
+from ..billing.records import Page
 from ..schema.expressions import truthy
 from ..schema.model import ActionSpec, InputSpec, ItemAction, ScreenSpec, SectionSpec
 from .calls import Outcome
-from .forms import NOT_SUBMITTED, check_value, refusal_message
+from .forms import check_value, refusal_message
+from .paging import PAGE_FIELD, SEARCH_FIELD, billed_page, listing_of, page_of, requested_page
 
 #: posted names the engine reads itself; everything else is an input's value or ignored
-CONTROL_NAMES = frozenset({"csrf_token", "_screen", "_section", "_key", "_confirmed", "account"})
+CONTROL_NAMES = frozenset({"csrf_token", "_screen", "_section", "_key", "_confirmed", "account", PAGE_FIELD,
+                           SEARCH_FIELD})
 
 
 @dataclass
@@ -64,7 +68,7 @@ def check_form(screen: ScreenSpec, action: ActionSpec, posted: Mapping[str, str]
                           result="refused")
     for section, how in offers:
         if how == "items":
-            values = _matching_item(section, action.id, posted, context)
+            values = _matching_item(section, action.id, posted, context, outcomes)
             if values is not None:
                 return CheckedForm(section.id, values)
     for section, how in offers:
@@ -86,7 +90,7 @@ def _offers(sections, action_id: str, context, broken: set[str]) -> Iterator[tup
             continue
         if section.visible_if is not None and not truthy(section.visible_if.evaluate(context)):
             continue
-        if section.submit == action_id and section.options.get("method") != "get":
+        if section.kind.posts_to(section) == action_id:
             yield section, "form"
         if any(a.action == action_id for a in section.item_actions):
             yield section, "items"
@@ -102,16 +106,39 @@ def _offered_in(sections, action_id: str) -> bool:
 
 
 def _matching_item(section: SectionSpec, action_id: str, posted: Mapping[str, str],
-                   context: Mapping[str, Any]) -> dict[str, Any] | None:
+                   context: Mapping[str, Any], outcomes: Mapping[str, Outcome]) -> dict[str, Any] | None:
     """The values of the item whose button was pressed, from the server's own data: the posted
     values only pick the item, and must all agree with it."""
-    items = section.items.evaluate(context) if section.items is not None else None
-    for item in items if isinstance(items, list) else []:
+    for item in _offered_items(section, posted, context, outcomes):
         data = item if isinstance(item, Mapping) else {"value": item}
         for item_action in section.item_actions:
             if item_action.action == action_id and item_action.offered_on(data) and _agrees(item_action, data, posted):
                 return {name: expr.evaluate(data) for name, expr in item_action.params.items()}
     return None
+
+
+def _offered_items(section: SectionSpec, posted: Mapping[str, str], context: Mapping[str, Any],
+                   outcomes: Mapping[str, Outcome]) -> list:
+    """The items of the page of the list the button was on, as the server reads them now: the
+    posted page and search term only choose which page is read (the billing's page, read again
+    when the billing pages the list, or the engine's own cut of the whole list)."""
+    items = section.items.evaluate(context) if section.items is not None else None
+    items = items if isinstance(items, list) else []
+    listing = listing_of(section)
+    if listing is None:
+        return items
+    page = requested_page(posted.get(PAGE_FIELD))
+    term = listing.term({listing.search_param: posted.get(SEARCH_FIELD, "")})
+    path = section.items.path if section.items is not None else None
+    outcome = outcomes.get(path[0]) if path is not None and len(path) == 1 else None
+    if outcome is not None and outcome.window is not None and outcome.window.reread is not None \
+            and isinstance(outcome.record, Page) and billed_page(outcome, listing, page, term) is None:
+        # the billing pages this list and the screen was loaded at another page: read that page
+        outcome = outcome.window.reread(page, term)
+        if not outcome.ok:
+            raise FormUnavailable(section.id)
+        items = outcome.value if isinstance(outcome.value, list) else []
+    return page_of(listing, items, page, term, billed_page(outcome, listing, page, term)).items
 
 
 def _agrees(item_action: ItemAction, item: Mapping[str, Any], posted: Mapping[str, str]) -> bool:
@@ -123,17 +150,11 @@ def _checked_inputs(section: SectionSpec, posted: Mapping[str, str], context: Ma
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for spec in section.inputs:
-        if spec.type in NOT_SUBMITTED:
-            continue
-        if spec.type == "hidden":       # the server's own value, whatever came back
-            value = spec.default.evaluate(context) if spec.default is not None else None
-            values[spec.name] = "" if value is None else value
+        if spec.kind.trap:              # never a value of the form
             continue
         value, refusal = check_value(spec, posted.get(spec.name), context)
         if refusal is not None:
             errors[spec.name] = _message(spec, refusal, context, gettext, fmt)
-        elif spec.type == "checkbox":
-            values[spec.name] = "1" if value else ""
         else:
             values[spec.name] = "" if value is None else value
     if errors:

@@ -71,6 +71,23 @@ class FormView:
 
 
 @dataclass
+class PagerView:
+    """Where a page of a list section lies in the whole list, and the links to its neighbours
+    (they keep the rest of the address: the search term, the period ...)."""
+
+    page: int
+    page_size: int
+    param: str                      # the query parameter naming the page (?page=2)
+    label: str                      # "Page 2 of 7", or "Page 2" when the billing did not say how many
+    page_count: int | None = None   # when the total is known
+    total: int | None = None        # items in the whole (searched) list, when known
+    previous_url: str | None = None
+    next_url: str | None = None
+    past_end: bool = False          # the page asked for lies after the last one (it shows no items)
+    back_url: str | None = None     # past the end: the last page (the first when the count is unknown)
+
+
+@dataclass
 class SectionView:
     id: str
     kind: str
@@ -85,6 +102,7 @@ class SectionView:
     form: FormView | None = None
     source: str | None = None       # in a preview: the CMS item it comes from ("cabinet_sections:28")
     options: dict[str, Any] = field(default_factory=dict)   # compiled, with operator texts rendered
+    pager: PagerView | None = None  # a list or table section: which page of its items it shows
 
 
 @dataclass

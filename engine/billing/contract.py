@@ -10,6 +10,13 @@ input), which ones name an account or a service (the engine checks those belong 
 user before the binding is called), and which ones the engine fills itself (the user's own
 subscriber or dealer id, an idempotency key).
 
+Operations marked ``pageable`` return long lists (``history``, ``dealer_subscribers``). The engine
+fills their paging parameters itself (``limit``, ``offset`` and, where the billing can search,
+``search``) when a list section shows one page of them, and only for bindings whose method takes
+them (``BillingBinding.paging``); a binding then returns a ``records.Page``. A schema never
+writes them, and a binding that does not take them is called as before and its whole list paged
+by the engine.
+
 Other ids a form may name — an order, a catalog item, a tariff — come with the account or service
 they belong to, which the engine has checked; a binding must look them up within that account or
 service (``cancel_order(account_id, order_id)`` refuses an order of another account with
@@ -17,6 +24,7 @@ service (``cancel_order(account_id, order_id)`` refuses an order of another acco
 """
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -36,6 +44,7 @@ OWNED_SERVICE = "service"
 FROM_SUBSCRIBER = "subscriber"     # the signed-in user's subscriber id
 FROM_DEALER = "dealer"             # the signed-in user's dealer id
 IDEMPOTENCY_KEY = "idempotency"    # one key per submitted form: a resubmission repeats no effect
+PAGING = "paging"                  # limit / offset / search of the page a list section shows
 
 
 @dataclass(frozen=True)
@@ -53,9 +62,16 @@ class Operation:
     params: tuple[Param, ...]
     mutation: bool = False          # changes state: only from a POSTed action, never from a screen's data
     doc: str = ""
+    #: returns a long list that a billing can give a page at a time (limit, offset; maybe search)
+    pageable: bool = False
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
+
+    @property
+    def paging_params(self) -> frozenset[str]:
+        """The paging parameters the contract gives this operation (``limit``, ``offset``, ``search``)."""
+        return frozenset(p.name for p in self.params if p.filled_by_engine == PAGING)
 
     @property
     def schema_params(self) -> tuple[Param, ...]:
@@ -63,13 +79,18 @@ class Operation:
         return tuple(p for p in self.params if p.filled_by_engine is None)
 
 
-def _op(name: str, *params: Param, mutation: bool = False, doc: str = "") -> tuple[str, Operation]:
-    return name, Operation(name, tuple(params), mutation, doc)
+def _op(name: str, *params: Param, mutation: bool = False, doc: str = "",
+        pageable: bool = False) -> tuple[str, Operation]:
+    return name, Operation(name, tuple(params), mutation, doc, pageable)
 
 
 _ACCOUNT = Param("account_id", owned=OWNED_ACCOUNT)
 _SERVICE = Param("service_id", owned=OWNED_SERVICE)
 _KEY = Param("request_id", filled_by_engine=IDEMPOTENCY_KEY)
+# never required: without them a binding returns the whole list
+_LIMIT = Param("limit", "int", filled_by_engine=PAGING, required=False)
+_OFFSET = Param("offset", "int", filled_by_engine=PAGING, required=False)
+_SEARCH = Param("search", filled_by_engine=PAGING, required=False)
 
 OPERATIONS: dict[str, Operation] = dict([
     _op("accounts", Param("subscriber_id", filled_by_engine=FROM_SUBSCRIBER),
@@ -82,8 +103,8 @@ OPERATIONS: dict[str, Operation] = dict([
     _op("block_terms", _ACCOUNT, doc="Conditions of a voluntary block."),
     _op("block_services", _ACCOUNT, Param("days", "int"), _KEY, mutation=True),
     _op("unblock_services", _ACCOUNT, _KEY, mutation=True),
-    _op("history", _ACCOUNT, Param("date_from", "date"), Param("date_to", "date"),
-        doc="Charges and payments in a period, both ends included."),
+    _op("history", _ACCOUNT, Param("date_from", "date"), Param("date_to", "date"), _LIMIT, _OFFSET, pageable=True,
+        doc="Charges and payments in a period, both ends included, newest first."),
     _op("promised_payment_terms", _ACCOUNT),
     _op("activate_promised_payment", _ACCOUNT, _KEY, mutation=True),
     _op("catalog", doc="Services and equipment on sale."),
@@ -99,7 +120,9 @@ OPERATIONS: dict[str, Operation] = dict([
     _op("transfer", Param("from_account_id", owned=OWNED_ACCOUNT), Param("to_account_id", owned=OWNED_ACCOUNT),
         Param("amount", "decimal"), _KEY, mutation=True),
     _op("bonuses", _ACCOUNT),
-    _op("dealer_subscribers", Param("dealer_id", filled_by_engine=FROM_DEALER)),
+    _op("dealer_subscribers", Param("dealer_id", filled_by_engine=FROM_DEALER), _LIMIT, _OFFSET, _SEARCH,
+        pageable=True, doc="A dealer's subscribers, newest first; search matches the name, phone number or "
+                           "contract."),
     _op("dealer_orders", Param("dealer_id", filled_by_engine=FROM_DEALER)),
 ])
 
@@ -126,6 +149,13 @@ class BillingBinding:
     @property
     def capabilities(self) -> frozenset[str]:
         return capabilities_of(type(self))
+
+    def paging(self, operation: str) -> frozenset[str]:
+        """The paging parameters (``limit``, ``offset``, ``search``) this binding takes for
+        ``operation``; empty when it always returns the whole list. The engine fills only these.
+        A Python binding's are the ones its own method names (like ``capabilities``, never claimed
+        without code behind them)."""
+        return paging_of(type(self), operation)
 
     def call(self, operation: str, params: dict[str, Any]) -> Any:
         if operation not in self.capabilities:
@@ -171,7 +201,10 @@ class BillingBinding:
     def unblock_services(self, account_id: str, request_id: str) -> ActionResult:
         self._unsupported("unblock_services")
 
-    def history(self, account_id: str, date_from: date, date_to: date) -> Sequence[HistoryEntry]:
+    def history(self, account_id: str, date_from: date, date_to: date, limit: int | None = None,
+                offset: int = 0) -> Sequence[HistoryEntry]:
+        """With ``limit``: a ``records.Page`` of at most ``limit`` entries from ``offset`` (a plain
+        list: every entry of the period)."""
         self._unsupported("history")
 
     def promised_payment_terms(self, account_id: str) -> PromisedPaymentTerms:
@@ -209,7 +242,10 @@ class BillingBinding:
     def bonuses(self, account_id: str) -> BonusBalance:
         self._unsupported("bonuses")
 
-    def dealer_subscribers(self, dealer_id: str) -> Sequence[DealerSubscriber]:
+    def dealer_subscribers(self, dealer_id: str, limit: int | None = None, offset: int = 0,
+                           search: str | None = None) -> Sequence[DealerSubscriber]:
+        """``search``: only subscribers whose name, phone number or contract contains it, ignoring
+        case. With ``limit``: a ``records.Page`` of at most ``limit`` of them from ``offset``."""
         self._unsupported("dealer_subscribers")
 
     def dealer_orders(self, dealer_id: str) -> DealerOrderStats:
@@ -219,3 +255,27 @@ class BillingBinding:
 def capabilities_of(binding_cls: type[BillingBinding]) -> frozenset[str]:
     """The operations a binding class overrides: what it can do, known without connecting."""
     return frozenset(name for name in OPERATIONS if getattr(binding_cls, name) is not getattr(BillingBinding, name))
+
+
+_PAGING_OF: dict[tuple[type, str], frozenset[str]] = {}     # per class and operation; read on every page
+
+
+def paging_of(binding_cls: type[BillingBinding], operation: str) -> frozenset[str]:
+    """The paging parameters a binding class's own method for ``operation`` names (see
+    ``BillingBinding.paging``): a method written before paging existed takes none of them."""
+    key = (binding_cls, operation)
+    found = _PAGING_OF.get(key)
+    if found is None:
+        found = _PAGING_OF[key] = _named_paging(binding_cls, operation)
+    return found
+
+
+def _named_paging(binding_cls: type[BillingBinding], operation: str) -> frozenset[str]:
+    spec = OPERATIONS.get(operation)
+    if spec is None or not spec.pageable or operation not in capabilities_of(binding_cls):
+        return frozenset()
+    try:
+        names = inspect.signature(getattr(binding_cls, operation)).parameters
+    except (TypeError, ValueError):         # a callable without a signature: take it as paging nothing
+        return frozenset()
+    return frozenset(name for name in spec.paging_params if name in names)

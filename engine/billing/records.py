@@ -11,7 +11,9 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Iterable, TypeVar
+
+T = TypeVar("T")
 
 
 class ServiceStatus(str, enum.Enum):
@@ -221,6 +223,26 @@ class ActionResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+class Page(list[T]):
+    """One window of a longer list: what a binding returns when the engine asked for ``limit`` items
+    from ``offset`` (``history``, ``dealer_subscribers``). It is a list of the records, so everything
+    that reads a list reads a page; ``total`` says how many items the whole list has (after the
+    ``search``, when one was given), ``has_more`` whether items follow this window. Give either
+    when the billing knows it; with neither the engine takes a full window as "there may be more".
+
+    A plain list instead of a ``Page`` means "every item": the engine then searches and pages it
+    itself, so a binding that ignores the paging parameters stays correct, only slower.
+    """
+
+    def __init__(self, items: Iterable[T] = (), total: int | None = None, has_more: bool | None = None):
+        super().__init__(items)
+        self.total = total
+        self.has_more = has_more
+
+    def __repr__(self) -> str:
+        return f"Page({list.__repr__(self)}, total={self.total!r}, has_more={self.has_more!r})"
+
+
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}   # per record class; filled once, read on every page
 
 
@@ -228,7 +250,8 @@ def as_data(value: Any) -> Any:
     """Turn records (and lists of them) into plain dicts for JMESPath and JSON.
 
     Decimals stay exact; dates and datetimes become ISO strings, which JMESPath can compare and
-    sort and field kinds format for people.
+    sort and field kinds format for people. A ``Page`` becomes a plain list (JMESPath's functions
+    know lists by their exact type); its ``total`` stays on the record, where the engine reads it.
     """
     cls = type(value)
     if cls in _SCALARS:

@@ -13,6 +13,7 @@ from typing import Any, ClassVar, Iterable, Mapping
 from marshmallow import Schema, fields
 
 from ..jsonable import jsonable
+from .listing import Listing
 
 
 class LocalizedText(fields.Raw):
@@ -104,8 +105,36 @@ class SectionKind:
         if not cls.__dict__.get("template") and "name" in cls.__dict__:
             cls.template = f"sections/{cls.name}.html"
 
+    # --- hooks: what the generic compiler, page builder and form check ask a kind -------------------
+    # ``section`` is the compiled section (engine.schema.model.SectionSpec).
+
     def check(self, section: Any, node: Mapping[str, Any]) -> Iterable[Problem]:
-        """Problems only this kind can see in a compiled ``section`` (a ``SectionSpec``; ``node`` is
-        the section as written, checked by the structure), reported at their place. The generic
-        compiler has checked what every section has; a kind checks its options together."""
+        """Problems only this kind can see in a compiled ``section`` (``node`` is the section as
+        written, checked by the structure), reported at their place. The generic compiler has
+        checked what every section has; a kind checks its options together."""
         return ()
+
+    def query_names(self, section: Any) -> Mapping[str, str]:
+        """The query parameters of the address the section reads, each with what for: "page" (one
+        list's page: no other section may read it), "search" or "input"."""
+        return {}
+
+    def listing(self, section: Any) -> Listing | None:
+        """How the section shows its items a page at a time; None shows them all."""
+        return None
+
+    def posts_to(self, section: Any) -> str | None:
+        """The action the section's form posts to (its ``submit``), if it posts one."""
+        return section.submit if self.has_form else None
+
+    def build(self, section: Any, view: Any, page: Any) -> None:
+        """Fill ``view`` (an ``engine.assembly.views.SectionView``) with what this kind shows, for one
+        request. ``page`` is the request's ``PageBuilder``: it draws items (a page of them when
+        the kind lists), fields and forms; the title, actions and child sections are drawn for
+        every kind before this is called."""
+        if section.items is not None:
+            view.items, view.pager = page.items(section)
+        else:
+            view.fields = page.fields(section)
+        if self.posts_to(section):
+            view.form = page.form(section)

@@ -8,6 +8,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from ..billing.contract import Operation
+from ..kinds.inputs import INPUT_KINDS, InputKind
 from .errors import Location
 from .expressions import Expr, Text, truthy
 from .palette import BASE_LIGHT, dark_palette, light_palette
@@ -66,6 +67,11 @@ class InputSpec:
     max_length: int | None = None
     pattern: re.Pattern | None = None
     message: Text | None = None         # the operator's words for a refused value
+
+    @property
+    def kind(self) -> InputKind:
+        """What the input's type does with a submitted value (engine/kinds/inputs.py)."""
+        return INPUT_KINDS[self.type]
 
 
 @dataclass(frozen=True)

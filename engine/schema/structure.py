@@ -15,6 +15,7 @@ from babel.numbers import get_currency_name
 from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields as mf, validate, validates
 
 from ..kinds.base import LocalizedText
+from ..kinds.inputs import INPUT_KINDS
 
 IDENTIFIER = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="use lowercase letters, digits and _ (e.g. top_up)")
 COLOR = validate.Regexp(r"^#(?:[0-9a-fA-F]{3}){1,2}$", error="use a colour like #0A84FF")
@@ -49,8 +50,7 @@ def is_known_locale(value: str) -> bool:
     return True
 ROLES = ("subscriber", "dealer", "operator", "guest")
 STYLES = ("primary", "secondary", "danger", "link")
-INPUT_TYPES = ("text", "number", "date", "select", "textarea", "email", "tel", "checkbox", "hidden", "password",
-               "honeypot")   # a field people never see and robots fill in
+INPUT_TYPES = tuple(INPUT_KINDS)            # engine/kinds/inputs.py
 
 
 class Strict(Schema):

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, TypedDict, TypeVar
 
 from marshmallow import Schema, fields, validate
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, event, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,11 +24,11 @@ from ..contract import BillingBinding
 from ..errors import BillingNotFound, BillingRejected
 from ..records import (
     Account, ActionResult, BlockTerms, BonusBalance, CatalogItem, DealerOrderStats, DealerSubscriber,
-    HistoryEntry, OperationKind, Order, OrderStatus, PaymentReceipt, PromisedPaymentTerms, Requisites,
+    HistoryEntry, OperationKind, Order, OrderStatus, Page, PaymentReceipt, PromisedPaymentTerms, Requisites,
     Service, ServiceStatus, TariffOffer, TransferReceipt,
 )
 from .models import (
-    CENT, CHANGEABLE_STATUSES, MOSCOW, AccountRow, CatalogItemRow, DealerRow, DealerSubscriberRow,
+    CENT, CHANGEABLE_STATUSES, MOSCOW, AccountRow, CatalogItemRow, DealerRow, DealerSubscriberRow, DemoBase,
     HistoryRow, OrderRow, ProcessedRequest, PromisedPaymentRow, RequisitesRow, ServiceRow, SubscriberRow,
     TariffRow, decode_result, encode_result,
 )
@@ -88,6 +88,19 @@ def _remote(method: Callable[..., R]) -> Callable[..., R]:
     return call
 
 
+def _casefold_in_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    """SQLite's lower() folds ASCII only: searching "петров" must find "Петров" (PostgreSQL's lower()
+    folds by the database's locale, UTF-8 here)."""
+    dbapi_connection.create_function("demo_casefold", 1, lambda text: None if text is None else text.casefold(),
+                                     deterministic=True)
+
+
+def _records(rows: Sequence[Any], record: Callable[[Any], R]) -> list[R]:
+    """Rows as records, a Page staying a Page (with its total)."""
+    records = [record(row) for row in rows]
+    return Page(records, total=rows.total, has_more=rows.has_more) if isinstance(rows, Page) else records
+
+
 def _new_reference(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8].upper()}"
 
@@ -122,6 +135,9 @@ class DemoBilling(BillingBinding):
         self.remote = type(self).remote or self._latency_s > 0
         self._fixed_today = today
         self._engine = open_engine(database_url, "the demo billing")
+        self._sqlite = self._engine.dialect.name == "sqlite"
+        if self._sqlite:         # before the first connection: every one of them gets the function
+            event.listen(self._engine, "connect", _casefold_in_sqlite)
         self._writer = self._engine.execution_options(**{BEGIN_OPTION: "BEGIN IMMEDIATE"})
         try:
             install(self._writer, self._today())
@@ -143,6 +159,28 @@ class DemoBilling(BillingBinding):
 
     def _reading(self) -> Session:
         return Session(self._engine)
+
+    @staticmethod
+    def _window(session: Session, table: type[DemoBase], where: Sequence[ColumnElement[bool]], order: Sequence[Any],
+                limit: int | None, offset: int) -> list[Any]:
+        """The rows of ``table`` that ``where`` selects, in ``order``: all of them as a list, or, when
+        the engine asks for a window, at most ``limit`` from ``offset`` as a Page with the total,
+        counted in the same transaction (one snapshot: the total matches the window)."""
+        rows = select(table).where(*where).order_by(*order)
+        if limit is None and not offset:
+            return list(session.scalars(rows))
+        offset = max(0, offset)
+        window = list(session.scalars(rows.offset(offset).limit(None if limit is None else max(0, limit))))
+        if limit is not None and len(window) < limit and (window or not offset):
+            return Page(window, total=offset + len(window))    # the window shows where the list ends
+        total = session.scalar(select(func.count()).select_from(table).where(*where)) or 0
+        return Page(window, total=total)
+
+    def _folded(self, column: Any) -> ColumnElement[str]:
+        return func.demo_casefold(column) if self._sqlite else func.lower(column)
+
+    def _fold(self, text: str) -> str:
+        return text.casefold() if self._sqlite else text.lower()
 
     def _once(self, operation: str, key: str, result_type: type[R],
               locked_accounts: Callable[[Session], Iterable[str]], apply: Callable[[Session], R]) -> R:
@@ -356,18 +394,19 @@ class DemoBilling(BillingBinding):
 
     # --- history -------------------------------------------------------------------------------
     @_remote
-    def history(self, account_id: str, date_from: date, date_to: date) -> Sequence[HistoryEntry]:
+    def history(self, account_id: str, date_from: date, date_to: date, limit: int | None = None,
+                offset: int = 0) -> Sequence[HistoryEntry]:
         if date_from > date_to:
             raise BillingRejected("Начало периода позже его окончания", "invalid_period")
         # whole days of the operator's time zone, both ends included
         start = datetime.combine(date_from, time.min, MOSCOW)
         end = datetime.combine(date_to + timedelta(days=1), time.min, MOSCOW)
+        where = (HistoryRow.account_id == account_id, HistoryRow.at >= start, HistoryRow.at < end)
         with self._reading() as session:
             self._account_row(session, account_id)
-            rows = session.scalars(select(HistoryRow).where(HistoryRow.account_id == account_id,
-                                                            HistoryRow.at >= start, HistoryRow.at < end)
-                                   .order_by(HistoryRow.at.desc(), HistoryRow.id.desc())).all()
-            return [row.to_record() for row in rows]
+            rows = self._window(session, HistoryRow, where, (HistoryRow.at.desc(), HistoryRow.id.desc()), limit,
+                                offset)
+            return _records(rows, HistoryRow.to_record)
 
     # --- promised payment ----------------------------------------------------------------------
     @_remote
@@ -541,14 +580,21 @@ class DemoBilling(BillingBinding):
 
     # --- dealer --------------------------------------------------------------------------------
     @_remote
-    def dealer_subscribers(self, dealer_id: str) -> Sequence[DealerSubscriber]:
+    def dealer_subscribers(self, dealer_id: str, limit: int | None = None, offset: int = 0,
+                           search: str | None = None) -> Sequence[DealerSubscriber]:
+        where = [DealerSubscriberRow.dealer_id == dealer_id]
+        term = (search or "").strip()
+        if term:
+            folded = self._fold(term)
+            where.append(or_(*(self._folded(column).contains(folded, autoescape=True) for column in (
+                DealerSubscriberRow.name, DealerSubscriberRow.phone, DealerSubscriberRow.contract))))
         with self._reading() as session:
             self._dealer_row(session, dealer_id)
             newest_first = (DealerSubscriberRow.added_on.desc(), DealerSubscriberRow.id)
-            rows = session.scalars(select(DealerSubscriberRow)
-                                   .where(DealerSubscriberRow.dealer_id == dealer_id)
-                                   .order_by(*newest_first)).all()
-            return [row.to_record() for row in rows]
+            rows = self._window(session, DealerSubscriberRow, where, newest_first, limit, offset)
+            if search is not None and not isinstance(rows, Page):
+                rows = Page(rows, total=len(rows))      # searched: say so by answering a Page
+            return _records(rows, DealerSubscriberRow.to_record)
 
     @_remote
     def dealer_orders(self, dealer_id: str) -> DealerOrderStats:

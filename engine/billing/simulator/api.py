@@ -16,6 +16,7 @@ from flask import Blueprint, current_app, jsonify, request
 from marshmallow import Schema, ValidationError, fields
 
 from ..demo import DemoBilling
+from ..records import Page
 from . import wire
 from .errors import Fault
 
@@ -151,6 +152,15 @@ def _paged(load: Callable[[], Sequence[Any]], shape: Callable[[Any], dict[str, A
                    perPage=per_page, total=len(items))
 
 
+def _windowed(load: Callable[[int, int], Sequence[Any]], shape: Callable[[Any], dict[str, Any]]):
+    """The same answer as ``_paged`` for a list the billing pages itself: only this page is read
+    (``load(limit, offset)`` answers a Page with the total), as a real billing's long lists are."""
+    page, per_page = _paging()
+    items = load(per_page, (page - 1) * per_page)
+    total = items.total if isinstance(items, Page) and items.total is not None else len(items)
+    return jsonify(items=[shape(item) for item in items], page=page, perPage=per_page, total=total)
+
+
 # --- customers and contracts ------------------------------------------------------------------------
 @bp.get("/customers/by-login/<login>")
 def customer_by_login(login: str):
@@ -214,7 +224,8 @@ def end_pause(contractNo: str):
 @bp.get("/contracts/<contractNo>/ledger")
 def ledger(contractNo: str):
     period = LedgerQuery().load(request.args.to_dict())
-    return _paged(lambda: _billing().history(contractNo, period["from_"], period["to"]), wire.ledger_entry)
+    return _windowed(lambda limit, offset: _billing().history(contractNo, period["from_"], period["to"], limit, offset),
+                     wire.ledger_entry)
 
 
 # --- trust credit (promised payment) ----------------------------------------------------------------
@@ -290,7 +301,7 @@ def put_payer(contractNo: str):
 # --- partners (dealers) -----------------------------------------------------------------------------
 @bp.get("/partners/<partnerId>/clients")
 def partner_clients(partnerId: str):
-    return _paged(lambda: _billing().dealer_subscribers(partnerId), wire.client)
+    return _windowed(lambda limit, offset: _billing().dealer_subscribers(partnerId, limit, offset), wire.client)
 
 
 @bp.get("/partners/<partnerId>/order-stats")

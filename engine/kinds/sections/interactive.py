@@ -42,8 +42,19 @@ class FormKind(SectionKind):
     }
     preview_data = {"block_terms": {"min_days": 7, "max_days": 90, "fee_per_day": "1.00", "blocked": False}}
 
+    def posts_to(self, section: Any) -> str | None:
+        return None if section.options["method"] == "get" else section.submit
+
+    def query_names(self, section: Any) -> Mapping[str, str]:
+        return {i.name: "input" for i in section.inputs} if section.options["method"] == "get" else {}
+
+    def build(self, section: Any, view: Any, page: Any) -> None:
+        super().build(section, view, page)
+        if section.options["method"] == "get":
+            view.form = page.query_form(section, section.options.get("submit_label"))
+
     def check(self, section: Any, node: Mapping[str, Any]) -> Iterable[Problem]:
-        if section.options.get("method") == "get":
+        if section.options["method"] == "get":
             if "submit" in node:
                 yield ("submit",), ("a form with method: get shows this screen again with its inputs in the "
                                     "address; it takes submit_label, not submit")

@@ -1,9 +1,12 @@
 """Sections that repeat their fields for each element of an ``items`` list."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from typing import Any, Mapping
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..base import LocalizedText, SectionKind
+from ..listing import Listing
 
 _SERVICE_STATUS = {
     "labels": {
@@ -30,24 +33,62 @@ _HISTORY = [
 ]
 
 
+#: rows of one page unless the operator says otherwise: more than any list of the demo shows
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+# a query parameter's name as people type it into an address; `account` is the engine's own
+_QUERY_NAME = validate.Regexp(r"^[A-Za-z][A-Za-z0-9_-]{0,39}$",
+                              error="a short name of letters, digits, - and _ (such as page)")
+_ENGINE_QUERY_NAMES = frozenset({"account"})
+
+
 class SearchableOptions(Schema):
     """Items can be narrowed by a search term from the address (``?q=...``, e.g. from a get form):
-    an item stays when one of the ``search_in`` keys contains the term, ignoring case."""
+    an item stays when one of the ``search_in`` keys contains the term, ignoring case. The items
+    left are shown ``page_size`` at a time, the page named by ``?page=N`` (or ``page_param``); a
+    billing that can search and page does both itself (docs/bindings.md)."""
 
     search_in = fields.List(fields.String(), load_default=list)
     search_param = fields.String(load_default="q")
+    page_size = fields.Integer(load_default=DEFAULT_PAGE_SIZE, strict=True,
+                               validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
+    page_param = fields.String(load_default="page", validate=_QUERY_NAME)
+
+    @validates_schema
+    def _own_page_param(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        page_param = data.get("page_param", "page")
+        if page_param in _ENGINE_QUERY_NAMES:
+            raise ValidationError(f"{page_param!r} is the engine's own query parameter; choose another name",
+                                  "page_param")
+        if page_param == data.get("search_param", "q"):
+            raise ValidationError("the page and the search term need query parameters of their own",
+                                  "page_param")
+
+
+class ListedKind(SectionKind):
+    """A kind whose items are searched and shown a page at a time (its options: SearchableOptions)."""
+
+    has_items = True
+
+    def listing(self, section: Any) -> Listing:
+        options = section.options
+        return Listing(options["page_size"], options["page_param"], tuple(options["search_in"]),
+                       options["search_param"])
+
+    def query_names(self, section: Any) -> Mapping[str, str]:
+        listing = self.listing(section)
+        return {listing.page_param: "page", **({listing.search_param: "search"} if listing.search_keys else {})}
 
 
 class ListOptions(SearchableOptions):
     empty_text = LocalizedText()
 
 
-class ListKind(SectionKind):
+class ListKind(ListedKind):
     """Each item is a tappable row showing its fields (a link when the item has an url)."""
 
     name = "list"
     options = ListOptions
-    has_items = True
     preview_section = {
         "title": {"ru": "Мои услуги", "en": "My services"},
         "items": "services",
@@ -68,12 +109,11 @@ class TableOptions(SearchableOptions):
     caption = LocalizedText()
 
 
-class TableKind(SectionKind):
+class TableKind(ListedKind):
     """Fields are the columns; on phones the rows become stacked cards."""
 
     name = "table"
     options = TableOptions
-    has_items = True
     preview_section = {
         "title": {"ru": "История операций", "en": "Transactions"},
         "items": "history",

@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Mapping
 
+from ...kinds.inputs import INPUT_KINDS
 from ..errors import Path
 from ..expressions import Expr
 from ..model import Choice, InputSpec
@@ -23,7 +24,7 @@ def compile_inputs(ctx: CompileContext, nodes: list[Mapping], path: Path, roots:
         here = path + (index,)
         if "name" not in node or "type" not in node:      # the structure named what is wrong
             continue
-        kind = node["type"]
+        kind = INPUT_KINDS[node["type"]]
         choices = tuple(Choice(choice["value"], ctx.title(choice.get("label"), here + ("choices", i, "label")))
                         for i, choice in enumerate(node.get("choices", [])) if "value" in choice)
         low, high = (input_bound(ctx, node, key, here, roots) for key in ("min", "max"))
@@ -31,13 +32,13 @@ def compile_inputs(ctx: CompileContext, nodes: list[Mapping], path: Path, roots:
             ctx.error(here + ("min",), f"min ({node['min']}) is above max ({node['max']})")
         step = node.get("step")
         if step is not None and (isinstance(step, bool) or not isinstance(step, (int, float))
-                                 or step <= 0 or kind != "number"):
+                                 or step <= 0 or not kind.takes_step):
             ctx.error(here + ("step",), "step is a positive number, on a number input (e.g. 0.01)")
             step = None
-        if kind == "select" and not choices and "choices_from" not in node:
+        if kind.chooses and not choices and "choices_from" not in node:
             ctx.error(here, "a select needs choices or choices_from")
         inputs.append(InputSpec(
-            name=node["name"], type=kind, label=ctx.text(node.get("label"), here + ("label",)),
+            name=node["name"], type=kind.name, label=ctx.text(node.get("label"), here + ("label",)),
             required=node["required"], min=low, max=high, step=step,
             default=ctx.expr(node.get("default"), here + ("default",), roots),
             choices=choices, choices_from=ctx.expr(node.get("choices_from"), here + ("choices_from",), roots),
@@ -55,27 +56,27 @@ def compile_inputs(ctx: CompileContext, nodes: list[Mapping], path: Path, roots:
 def input_bound(ctx: CompileContext, node: Mapping, key: str, path: Path, roots: frozenset[str]) -> Any:
     """min or max of an input: a number (number inputs), an ISO date (date inputs), or an
     expression over the screen's data giving one, such as terms.max_days."""
-    value, kind = node.get(key), node["type"]
+    value, bounds = node.get(key), INPUT_KINDS[node["type"]].bounds
     if value is None:
         return None
-    if kind not in ("number", "date"):
+    if bounds is None:
         ctx.error(path + (key,), f"{key} limits number and date inputs; for a text use {key}_length")
         return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and kind == "number":
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and bounds == "number":
         return Decimal(str(value))
-    if isinstance(value, date) and kind == "date":     # YAML reads 2025-01-31 as a date
+    if isinstance(value, date) and bounds == "date":     # YAML reads 2025-01-31 as a date
         return value
-    if isinstance(value, str) and kind == "number" and NUMERIC.fullmatch(value.strip()):
+    if isinstance(value, str) and bounds == "number" and NUMERIC.fullmatch(value.strip()):
         return Decimal(value.strip())
     if isinstance(value, str) and value.strip():
-        if kind == "date" and ISO_DATE.fullmatch(value.strip()):
+        if bounds == "date" and ISO_DATE.fullmatch(value.strip()):
             try:
                 return date.fromisoformat(value.strip())
             except ValueError:
                 pass
         return ctx.expr(value, path + (key,), roots)
-    ctx.error(path + (key,), f"{key} of a {kind} input is "
-                             + ("a number" if kind == "number" else "a date such as 2025-01-31")
+    ctx.error(path + (key,), f"{key} of a {node['type']} input is "
+                             + ("a number" if bounds == "number" else "a date such as 2025-01-31")
                              + " or an expression such as terms.max_days")
     return None
 

@@ -8,7 +8,7 @@ from typing import Mapping
 
 from ..errors import Path
 from ..expressions import RESERVED_ROOTS
-from ..model import DataCall, ScreenSpec, frozen_map
+from ..model import DataCall, ScreenSpec, SectionSpec, frozen_map
 from .context import CompileContext
 from .sections import compile_sections
 
@@ -49,12 +49,38 @@ def compile_screen(ctx: CompileContext, node: Mapping, path: Path) -> ScreenSpec
             data[name] = call
     data_names = frozenset(data) | ctx.sample_names
     scope = ScreenScope(screen_id, data_names | CALL_ROOTS, route_params, data_names)
+    sections = tuple(compile_sections(ctx, node.get("sections", []), path + ("sections",), scope))
+    check_query_names(ctx, sections, path + ("sections",), route_params)
     return ScreenSpec(
         id=screen_id, route=route, title=ctx.title(node.get("title"), path + ("title",), scope.roots),
-        roles=tuple(node["roles"]), data=frozen_map(data),
-        sections=tuple(compile_sections(ctx, node.get("sections", []), path + ("sections",), scope)),
+        roles=tuple(node["roles"]), data=frozen_map(data), sections=sections,
         route_params=route_params, parent=node.get("parent"),
     )
+
+
+def check_query_names(ctx: CompileContext, sections: tuple[SectionSpec, ...], path: Path,
+                      route_params: tuple[str, ...]) -> None:
+    """A list's page parameter is its own: another section reading it (another list's page, a
+    search, a get form's input) or a route parameter of the same name would turn both pages."""
+    readers: list[tuple[Path, SectionSpec, str, str]] = []
+
+    def walk(specs: tuple[SectionSpec, ...], here: Path) -> None:
+        for index, spec in enumerate(specs):
+            for name, purpose in spec.kind.query_names(spec).items():
+                readers.append((here + (index,), spec, name, purpose))
+            walk(spec.children, here + (index, "sections"))
+
+    walk(sections, path)
+    for position, (where, spec, name, purpose) in enumerate(readers):
+        if purpose != "page":
+            continue
+        # two lists: said once, at the second; a search or an input: said at the list
+        others = [other for at, (_where, other, other_name, other_purpose) in enumerate(readers)
+                  if other_name == name and other is not spec and (other_purpose != "page" or at < position)]
+        if others or name in route_params:
+            also = f"section {others[0].id!r} also reads ?{name}" if others else f"the route has <{name}>"
+            ctx.error(where + ("page_param",), f"the page of this list is ?{name}, but {also}; give this list "
+                                               f"a page_param of its own, such as {spec.id}_page")
 
 
 def compile_call(ctx: CompileContext, name: str, node: Mapping, path: Path,

@@ -75,7 +75,7 @@ def compile_section(ctx: CompileContext, node: Mapping, path: Path, scope: "Scre
         if submit is not None and submit not in ctx.action_ids:
             ctx.error(path + ("submit",), f"a form needs submit: the id of an action (no action {submit!r})")
             submit = None
-        traps = frozenset(i.name for i in inputs if i.type == "honeypot")
+        traps = frozenset(i.name for i in inputs if i.kind.trap)
         if traps and submit:
             ctx.honeypots[submit] = ctx.honeypots.get(submit, frozenset()) | traps
     elif "inputs" in node or "submit" in node:
