@@ -79,6 +79,10 @@ def prepare(folder: Path, port: int, env: Mapping[str, str] | None = None,
         "EXTENSIONS_PATH": str(folder / "extensions"), "EXTENSIONS_AUTO_RELOAD": "false",
         "STORAGE_LOCATIONS": "local", "STORAGE_LOCAL_ROOT": str(folder / "uploads"),
         "CACHE_ENABLED": "false", "RATE_LIMITER_ENABLED": "false",
+        # it serves a few operator admins on a machine it shares with the engine and its database:
+        # answering 503 "Under pressure" whenever another process delays its event loop by half a
+        # second (a busy 2-core machine) would only fail their saves and the engine's reads
+        "PRESSURE_LIMITER_ENABLED": "false",
         # outbound calls to the engine on 127.0.0.1 are this instance's business
         "IMPORT_IP_DENY_LIST": "169.254.169.254",
         **(env or {}),

@@ -35,7 +35,7 @@ import pytest
 from ..billing.errors import BillingNotFound, BillingRejected
 from ..billing.records import (
     Account, ActionResult, BlockTerms, BonusBalance, CatalogItem, DealerOrderStats, DealerSubscriber,
-    HistoryEntry, Order, PaymentReceipt, PromisedPaymentTerms, Requisites, Service, TariffOffer,
+    HistoryEntry, Order, Page, PaymentReceipt, PromisedPaymentTerms, Requisites, Service, TariffOffer,
 )
 
 UNKNOWN = "no-such-id-0000"
@@ -183,6 +183,54 @@ class BindingSuite:
         assert all(isinstance(s, DealerSubscriber) for s in subscribers)
         stats = binding.call("dealer_orders", {"dealer_id": scenario.dealer_id})
         assert isinstance(stats, DealerOrderStats) and stats.processed + stats.in_progress <= stats.total
+
+    # --- pages of long lists -------------------------------------------------------------------------
+    @staticmethod
+    def read_in_pages(binding, operation: str, params: dict, whole: list, size: int = 2) -> list:
+        """Every item of ``operation`` read ``size`` at a time, checking each page against ``whole``."""
+        if not {"limit", "offset"} <= binding.paging(operation):
+            pytest.skip(f"not applicable: the binding answers {operation} whole (the engine pages it)")
+        read: list = []
+        for offset in range(0, len(whole) + size, size):
+            page = binding.call(operation, {**params, "limit": size, "offset": offset})
+            if not isinstance(page, Page):       # a plain list is everything, whatever was asked
+                assert [i.id for i in page] == [i.id for i in whole], \
+                    f"{operation}: a plain list must be the whole list; answer a Page for one window"
+                return list(page)
+            assert len(page) <= size, f"{operation}: asked for {size} items from {offset}, got {len(page)}"
+            if page.total is not None:
+                assert page.total == len(whole), f"{operation}: total {page.total}, but the list has {len(whole)}"
+            read.extend(page)
+            if offset + size >= len(whole):
+                break
+        assert [i.id for i in read] == [i.id for i in whole], \
+            f"{operation}: the pages, read one after another, must be the whole list in its order, once each"
+        after = binding.call(operation, {**params, "limit": size, "offset": len(whole) + size})
+        assert len(after) == 0 or not isinstance(after, Page), f"{operation}: a page after the end must be empty"
+        return read
+
+    @needs("accounts", "history")
+    def test_history_in_pages_is_the_whole_history(self, binding, scenario):
+        account = self.accounts_of(binding, scenario)[0]
+        today = date.today()
+        params = {"account_id": account.id, "date_from": today - timedelta(days=366), "date_to": today}
+        self.read_in_pages(binding, "history", params, list(binding.call("history", params)))
+
+    @needs("dealer_subscribers")
+    def test_a_dealers_subscribers_in_pages_and_searched(self, binding, scenario):
+        assert scenario.dealer_id, "give the scenario a dealer_id"
+        params = {"dealer_id": scenario.dealer_id}
+        whole = list(binding.call("dealer_subscribers", params))
+        self.read_in_pages(binding, "dealer_subscribers", params, whole)
+        if "search" not in binding.paging("dealer_subscribers") or not whole:
+            return
+        term = whole[0].name.split()[0][:4]
+        found = binding.call("dealer_subscribers", {**params, "limit": 50, "offset": 0, "search": term})
+        ids = {s.id for s in whole}
+        assert whole[0].id in {s.id for s in found}, f"dealer_subscribers: searching {term!r} must find {whole[0].name!r}"
+        assert all(s.id in ids for s in found), "dealer_subscribers: a search found another dealer's subscriber"
+        if isinstance(found, Page) and found.total is not None:
+            assert found.total <= len(whole), "dealer_subscribers: a search cannot find more than there are"
 
     # --- changing ----------------------------------------------------------------------------------
     @needs("accounts", "account", "register_payment")
