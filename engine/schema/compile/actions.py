@@ -2,15 +2,12 @@
 texts of an operation are read on each screen that offers it, so they are checked there."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Mapping
+from typing import Mapping
 
 from ..errors import Path
 from ..expressions import RESERVED_ROOTS
 from ..model import ActionSpec, frozen_map
-from .context import CompileContext
-
-if TYPE_CHECKING:
-    from .screens import ScreenScope
+from .context import CompileContext, ScreenScope
 
 
 def compile_action(ctx: CompileContext, node: Mapping, path: Path) -> ActionSpec | None:
@@ -50,7 +47,7 @@ def compile_action(ctx: CompileContext, node: Mapping, path: Path) -> ActionSpec
     )
 
 
-def check_offered_action(ctx: CompileContext, action_id: str, scope: "ScreenScope") -> None:
+def check_offered_action(ctx: CompileContext, action_id: str, scope: ScreenScope) -> None:
     """An action's params and texts read the screen that offers it (its data, the checked form,
     the engine's names): checked once for each screen."""
     action = ctx.actions.get(action_id)

@@ -3,6 +3,7 @@ so far, and the names the cabinet declares that later nodes refer to."""
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from marshmallow import Schema, ValidationError, fields as mf, missing
@@ -14,6 +15,15 @@ from ..errors import Path, SchemaIssue
 from ..expressions import RESERVED_ROOTS, Expr, ExpressionError, Text, compile_expr, compile_text
 from ..model import ActionSpec
 from ..structure import flatten_errors
+
+
+@dataclass(frozen=True)
+class ScreenScope:
+    """What the nodes of one screen may read."""
+    screen_id: str
+    roots: frozenset[str]              # data names and the engine's names
+    route_params: tuple[str, ...]
+    data_names: frozenset[str]         # the screen's own data (whose failure degrades a section)
 
 
 class CompileContext:

@@ -3,13 +3,12 @@ sections."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Mapping
 
 from ..errors import Path
 from ..expressions import RESERVED_ROOTS
 from ..model import DataCall, ScreenSpec, SectionSpec, frozen_map
-from .context import CompileContext
+from .context import CompileContext, ScreenScope
 from .sections import compile_sections
 
 ROUTE_PARAM = re.compile(r"<([a-z_]+)>")
@@ -19,15 +18,6 @@ RESERVED_PATHS = frozenset({"login", "logout", "account", "actions", "api", "hea
                             "passkeys", "preview", "password", "payments", "pay", "sandbox-acquirer",
                             "offline", "icons", "quick-code"})
 CALL_ROOTS = RESERVED_ROOTS - {"form"}          # a screen's data is read before any form
-
-
-@dataclass(frozen=True)
-class ScreenScope:
-    """What the nodes of one screen may read."""
-    screen_id: str
-    roots: frozenset[str]              # data names and the engine's names
-    route_params: tuple[str, ...]
-    data_names: frozenset[str]         # the screen's own data (whose failure degrades a section)
 
 
 def compile_screen(ctx: CompileContext, node: Mapping, path: Path) -> ScreenSpec | None:

@@ -3,25 +3,22 @@ hold (items, child sections, a form), and the kind's own options and checks."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping
 
 from ..errors import Path
 from ..expressions import Text
 from ..model import InputSpec, ItemAction, LinkSpec, SectionSpec, frozen_map
 from ..structure import SectionSchema, keys_of
 from .actions import check_offered_action
-from .context import CompileContext
+from .context import CompileContext, ScreenScope
 from .fields import compile_fields
 from .inputs import compile_inputs
 from .options import kind_options
 
-if TYPE_CHECKING:
-    from .screens import ScreenScope
-
 _COMMON_KEYS = keys_of(SectionSchema())
 
 
-def compile_sections(ctx: CompileContext, nodes: list[Mapping], path: Path, scope: "ScreenScope") -> list[SectionSpec]:
+def compile_sections(ctx: CompileContext, nodes: list[Mapping], path: Path, scope: ScreenScope) -> list[SectionSpec]:
     sections, ids = [], set()
     for index, node in enumerate(nodes):
         section = compile_section(ctx, node, path + (index,), scope, index)
@@ -34,7 +31,7 @@ def compile_sections(ctx: CompileContext, nodes: list[Mapping], path: Path, scop
     return sections
 
 
-def compile_section(ctx: CompileContext, node: Mapping, path: Path, scope: "ScreenScope",
+def compile_section(ctx: CompileContext, node: Mapping, path: Path, scope: ScreenScope,
                     index: int) -> SectionSpec | None:
     kind = ctx.kind("section", node.get("type"), path + ("type",), ctx.section_kinds)
     if kind is None:
@@ -122,7 +119,7 @@ def reads(ctx: CompileContext, section: SectionSpec) -> set[str]:
     return used
 
 
-def compile_section_actions(ctx: CompileContext, ids: list[Any], path: Path, scope: "ScreenScope") -> list[str]:
+def compile_section_actions(ctx: CompileContext, ids: list[Any], path: Path, scope: ScreenScope) -> list[str]:
     """Buttons under a section; their visibility rules read this screen."""
     actions = []
     for index, action_id in enumerate(ids):
