@@ -887,3 +887,15 @@ def test_an_operators_theme_may_draw_a_plugin_kind_its_own_way(monkeypatch, tmp_
     sign_in(client)
     html = client.get("/").get_data(as_text=True)
     assert '<h2 class="our-greeting">Привет</h2>' in html and "acme-greeting" not in html
+
+
+def test_a_table_draws_each_rows_own_buttons_in_a_last_column(env):
+    rows = [ItemView(fields=[field_view("text", "Иван Петров", key="name", label="Абонент")],
+                     actions=[ActionView(id="call", title="Позвонить", method="post", url="/actions/call",
+                                         hidden={"_screen": "s", "_key": "k", "subscriber_id": "d1"})]),
+            ItemView(fields=[field_view("text", "Анна Сидорова", key="name", label="Абонент")])]
+    html = render_section(env, section_view("table", items=rows))
+    assert html.count('class="cell--actions"') == 3                  # its header and a cell in each row
+    assert html.count('action="/actions/call"') == 1 and 'value="d1"' in html
+    plain = render_section(env, section_view("table", items=rows[1:]))
+    assert "cell--actions" not in plain                                # no buttons, no empty column
