@@ -32,7 +32,8 @@ from .handlers import handler_registry
 from .i18n import CATALOGS, compile_catalogs, select_locale, template_gettext, text_direction
 from .runtime import LiveCabinet, Runtime, compile_cabinet_for, binding_options, live
 from .security import install_security_headers
-from .theming import missing_kind_templates, static_folders, theme_loader
+from .static import PREFIX as STATIC_PREFIX, StaticFiles
+from .theming import ThemeEnvironment, missing_kind_templates, static_folders, theme_loader
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     # 1. Settings first: everything below depends on them, and a bad one must stop us before any I/O.
     settings = settings or load_settings(**overrides)
     app = Flask("engine", static_folder=None, instance_path=str(settings.instance_dir))
+    app.jinja_environment = ThemeEnvironment    # before anything asks for app.jinja_env
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_SECURE=settings.cookie_secure,
@@ -147,10 +149,12 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     apply_rate_limits(app)      # every view registered above that says its limits
     _install_static(app, settings)
 
-    # 9. Last: headers and error pages wrap everything registered above.
-    install_security_headers(app, form_targets=[settings.keycloak_url or "",
-                                                rt.payments.pages if rt.payments else ""])
+    # 9. Last: headers and error pages wrap everything registered above; then what is answered in
+    #    front of Flask (static files, /healthz), with the same headers.
+    headers = install_security_headers(app, form_targets=[settings.keycloak_url or "",
+                                                          rt.payments.pages if rt.payments else ""])
     _install_error_pages(app)
+    _install_front(app, rt, settings, headers)
     return app
 
 
@@ -183,9 +187,8 @@ def _install_template_context(app: Flask) -> None:
             "current_user": current_identity(),
             "locale": locale,
             "languages": [
-                {"code": code, "title": LANGUAGE_NAMES.get(code, code.upper()), "url": screens.language_url(code),
-                 "active": code == locale}
-                for code in cabinet.operator.locales
+                {"code": code, "title": LANGUAGE_NAMES.get(code, code.upper()), "url": url, "active": code == locale}
+                for code, url in screens.language_urls(cabinet.operator.locales).items()
             ],
         }
 
@@ -204,15 +207,20 @@ def _media_url(path: str) -> str:
     return url_for("media", filename=path)
 
 
+STATIC_MAX_AGE = 3600
+
+
 def _install_static(app: Flask, settings: Settings) -> None:
     folders = static_folders(settings)
 
+    # Plain GETs of existing files are answered in front of Flask (``_install_front``); this view
+    # answers the rest (a missing file's 404 page, Range requests) and builds the URLs.
     @app.route("/static/<path:filename>", endpoint="static")
     def static(filename: str):
         for folder in folders:
             path = safe_join(str(folder), filename)
             if path is not None and os.path.isfile(path):
-                return send_from_directory(folder, filename, max_age=3600)
+                return send_from_directory(folder, filename, max_age=STATIC_MAX_AGE)
         abort(404)
 
     @app.route("/media/<path:filename>", endpoint="media")
@@ -221,6 +229,27 @@ def _install_static(app: Flask, settings: Settings) -> None:
         if folder is None:
             abort(404)
         return send_from_directory(folder, filename, max_age=3600)
+
+
+def _install_front(app: Flask, rt: Runtime, settings: Settings, headers: list[tuple[str, str]]) -> None:
+    """Static files and /healthz need nothing of what Flask does per request (session, CSRF,
+    locale, rate limits, template context), so they are answered in front of it, with the same
+    headers; whatever those answers leave (a missing file, another method) goes on to Flask."""
+    files = StaticFiles(static_folders(settings), STATIC_MAX_AGE, headers)
+    healthz = health.healthz_answer(rt, headers)
+    flask_wsgi = app.wsgi_app
+
+    def front(environ: dict[str, Any], start_response):
+        path = environ.get("PATH_INFO", "")
+        answer = None
+        if path.startswith(STATIC_PREFIX):
+            answer = files(environ, start_response)
+        elif path == health.PATH:
+            answer = healthz(environ, start_response)
+        return flask_wsgi(environ, start_response) if answer is None else answer
+
+    # Flask's documented way to wrap the app in middleware; its typing declares wsgi_app a method
+    app.wsgi_app = front  # type: ignore[method-assign]
 
 
 def _wants_json() -> bool:

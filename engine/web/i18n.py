@@ -20,12 +20,18 @@ CATALOGS = PROJECT_ROOT / "locales"
 log = logging.getLogger(__name__)
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
     locales = list(live().cabinet.operator.locales)
     chosen = session.get("locale")
-    if chosen in locales:
-        return chosen
-    return request.accept_languages.best_match(locales) or locales[0]
+    if chosen not in locales:
+        chosen = request.accept_languages.best_match(locales) or locales[0]
+    return babel_locale(chosen)
+
+
+@lru_cache(maxsize=64)
+def babel_locale(code: str) -> Locale:
+    # flask-babel parses what the selector gives on every request; a Locale it takes as it is
+    return Locale.parse(code)
 
 
 def compile_catalogs(directory: Path = CATALOGS) -> None:
@@ -52,11 +58,11 @@ def template_gettext(string: str, **variables) -> str:
     """``_()`` for templates and screens: the operator's own wording of the text when the cabinet
     has one (``translations:``), else flask-babel's catalog; this request's translations are looked
     up once instead of at every one of the page's few dozen strings."""
-    translations = g.get("ui_translations")
-    if translations is None:
-        translations = g.ui_translations = get_translations()
-        g.ui_overrides = live().cabinet.ui_texts.get(str(get_locale()), {})
-    text = g.ui_overrides.get(string) or translations.ugettext(string)
+    found = g.get("ui_texts")      # one lookup through Flask's context per text, not three
+    if found is None:
+        found = g.ui_texts = (live().cabinet.ui_texts.get(str(get_locale()), {}), get_translations())
+    overrides, translations = found
+    text = overrides.get(string) or translations.ugettext(string)
     return text % variables if variables else text
 
 

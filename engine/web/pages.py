@@ -1,8 +1,12 @@
 """Turn a request into a ``ScreenRequest`` and run it: shared by the HTML views and the JSON API."""
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Mapping, cast
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from flask import abort, get_flashed_messages, request, session, url_for
@@ -19,30 +23,90 @@ from ..assembly.views import PageView
 from ..kinds.formatting import Formatter
 from ..schema.model import Cabinet, ScreenSpec
 from .i18n import template_gettext
-from .runtime import live, runtime
+from .runtime import LiveCabinet, live, runtime
 
 SESSION_ACCOUNT = "account"
+
+
+# werkzeug's default converter quotes a value with these left as they are (BaseConverter.to_url)
+URL_SAFE = "!$&'()*+,/:;=@"
+PLACEHOLDER = re.compile(r"<([^<>]*)>")
+
+
+@dataclass(frozen=True)
+class Route:
+    """A screen's route taken apart: its literal pieces (quoted as werkzeug quotes them) around its
+    parameters. A schema's routes take plain ``<name>`` parameters only; anything else is left to
+    werkzeug (``route_of`` gives None)."""
+
+    literals: tuple[str, ...]
+    names: tuple[str, ...]
+
+    def build(self, script_root: str, values: Mapping[str, str]) -> str | None:
+        """The address werkzeug builds from exactly these values; None for any other set of values
+        (a missing one, or one more that werkzeug would add as a query): werkzeug decides those."""
+        if len(values) != len(self.names):
+            return None
+        parts = [self.literals[0]]
+        for name, literal in zip(self.names, self.literals[1:]):
+            value = values.get(name)
+            if value is None:
+                return None
+            parts.append(quote(value, safe=URL_SAFE))
+            parts.append(literal)
+        return f"{script_root.rstrip('/')}/{''.join(parts).lstrip('/')}"
+
+
+def route_of(route: str) -> Route | None:
+    pieces = PLACEHOLDER.split(route)
+    names = tuple(pieces[1::2])
+    if not route.startswith("/") or not all(name.isidentifier() for name in names):
+        return None
+    return Route(tuple(quote(literal, safe=URL_SAFE) for literal in pieces[0::2]), names)
 
 
 class FlaskLinks:
     """URLs of screens (from the cabinet's own route map) and of actions."""
 
-    def __init__(self, adapter: MapAdapter):
+    def __init__(self, adapter: MapAdapter, current: LiveCabinet | None = None):
         self.adapter = adapter
+        self.current = current
+        self.script_root = adapter.script_name
 
     def screen(self, screen_id: str, params: Mapping[str, Any]) -> str | None:
         values = {k: str(v) for k, v in params.items() if v is not None and v != ""}
+        route = self._route(screen_id)
+        if route is not None:
+            # a page builds a link per item and tab: put together here, not through werkzeug's builder
+            built = route.build(self.script_root, values)
+            if built is not None:
+                return built
         try:
             return self.adapter.build(screen_id, values)
         except BuildError:
             return None          # an item without the id its link needs: show it, just not as a link
+
+    def _route(self, screen_id: str) -> Route | None:
+        if self.current is None:
+            return None
+        routes = self.current.routes
+        if screen_id not in routes:
+            spec = self.current.cabinet.screens.get(screen_id)
+            routes[screen_id] = route_of(spec.route) if spec is not None else None
+        return routes[screen_id]
 
     def action(self, action_id: str) -> str:
         return url_for("cabinet.action", action_id=action_id)
 
 
 def url_adapter() -> MapAdapter:
-    return live().url_map.bind("localhost", script_name=request.script_root or "/")
+    return live().adapter(request.script_root)
+
+
+def links() -> FlaskLinks:
+    """The links of this request's pages."""
+    current = live()
+    return FlaskLinks(current.adapter(request.script_root), current)
 
 
 def match_screen(path: str) -> tuple[ScreenSpec, dict[str, str]]:
@@ -57,7 +121,13 @@ def match_screen(path: str) -> tuple[ScreenSpec, dict[str, str]]:
 
 def formatter_for(cabinet: Cabinet) -> Formatter:
     operator = cabinet.operator
-    return Formatter(str(get_locale() or operator.default_locale), operator.currency, operator.timezone)
+    return _formatter(str(get_locale() or operator.default_locale), operator.currency, operator.timezone)
+
+
+@lru_cache(maxsize=64)
+def _formatter(locale: str, currency: str, timezone: str) -> Formatter:
+    # a Formatter only reads what it was made with, so one per locale serves every request
+    return Formatter(locale, currency, timezone)
 
 
 def screen_request(screen: ScreenSpec, params: Mapping[str, str], identity: Identity,
@@ -71,7 +141,7 @@ def screen_request(screen: ScreenSpec, params: Mapping[str, str], identity: Iden
     return ScreenRequest(
         cabinet=cabinet, screen=screen, identity=identity, route_params=dict(params),
         wanted_account=named or session.get(SESSION_ACCOUNT),
-        formatter=formatter_for(cabinet), links=FlaskLinks(url_adapter()), gettext=template_gettext,
+        formatter=formatter_for(cabinet), links=links(), gettext=template_gettext,
         today=datetime.now(ZoneInfo(cabinet.operator.timezone)).date(),
         # with categories Flask gives (category, message) pairs; its annotation also allows plain messages
         flash=cast("list[tuple[str, str]]", get_flashed_messages(with_categories=True)) if with_flash else [],

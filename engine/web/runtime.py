@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app, g
-from werkzeug.routing import Map, Rule
+from werkzeug.routing import Map, MapAdapter, Rule
 
 from ..assembly.calls import CallSession
 from ..assembly.callstats import CallStats
@@ -44,11 +44,24 @@ log = logging.getLogger(__name__)
 class LiveCabinet:
     cabinet: Cabinet
     url_map: Map
+    # what every page would otherwise redo: the map bound once per script root, and each screen's
+    # route taken apart for building its links (see engine/web/pages.py)
+    adapters: dict[str, MapAdapter] = field(default_factory=dict, repr=False)
+    routes: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, cabinet: Cabinet) -> "LiveCabinet":
         rules = [Rule(screen.route, endpoint=screen.id) for screen in cabinet.screens.values()]
         return cls(cabinet, Map(rules, strict_slashes=False, merge_slashes=False))
+
+    def adapter(self, script_root: str) -> MapAdapter:
+        """The route map bound for building and matching (a bound adapter keeps no request state)."""
+        adapter = self.adapters.get(script_root)
+        if adapter is None:
+            adapter = self.url_map.bind("localhost", script_name=script_root or "/")
+            if len(self.adapters) < 16:        # the server's prefix: one or two, never many
+                self.adapters[script_root] = adapter
+        return adapter
 
 
 @dataclass(frozen=True)
@@ -206,9 +219,10 @@ def runtime() -> Runtime:
 def live() -> LiveCabinet:
     """The cabinet this request is served from: read once per request, so a reload in the middle
     of a request never mixes two versions."""
-    if "cabinet_live" not in g:
-        g.cabinet_live = runtime().live
-    return g.cabinet_live
+    current = g.get("cabinet_live")        # one lookup through Flask's context: called often per page
+    if current is None:
+        current = g.cabinet_live = runtime().live
+    return current
 
 
 def binding_options(binding_cls: type, options: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 
@@ -18,7 +18,7 @@ from ..assembly.submission import CONTROL_NAMES
 from ..schema.model import Cabinet
 from ..state.submissions import Submissions, submission_key
 from .auth import audit, current_identity
-from .pages import SESSION_ACCOUNT, FlaskLinks, build_page, match_screen, screen_request, url_adapter
+from .pages import SESSION_ACCOUNT, build_page, links, match_screen, screen_request, url_adapter
 from .extensions import rate_limited
 from .redirects import safe_next
 from .runtime import live, runtime
@@ -220,10 +220,10 @@ def _perform_handler(handler, context, _operation: str, params: dict):
 
 
 def secret_inputs(screen) -> set[str]:
-    """Names of the password inputs on a screen: never written to the audit log."""
+    """Names of the secret inputs (passwords) on a screen: never written to the audit log."""
     def walk(sections):
         for section in sections:
-            yield from (i.name for i in section.inputs if i.type == "password")
+            yield from (i.name for i in section.inputs if i.kind.secret)
             yield from walk(section.children)
     return set(walk(screen.sections))
 
@@ -234,7 +234,7 @@ def recorded_form(posted, secret: set[str]) -> dict[str, str]:
 
 
 def _screen_url(screen_id: str, values, route_params) -> str:
-    url = FlaskLinks(url_adapter()).screen(screen_id, {p: values.get(p) for p in route_params})
+    url = links().screen(screen_id, {p: values.get(p) for p in route_params})
     return url or url_for("cabinet.screen", path="")
 
 
@@ -246,5 +246,16 @@ def language(code: str):
     return redirect(target)
 
 
-def language_url(code: str) -> str:
-    return url_for("cabinet.language", code=code) + "?" + urlencode({"next": request.full_path.rstrip("?")})
+def language_urls(codes) -> dict[str, str]:
+    """Where each language's link leads (and back to this page), for every page's language switch:
+    the way back is worked out once, and each language's address once per app and prefix."""
+    back = "?" + urlencode({"next": request.full_path.rstrip("?")})
+    known = current_app.extensions.setdefault("cabinet_language_urls", {})
+    urls = {}
+    for code in codes:
+        key = (request.script_root, code)
+        url = known.get(key)
+        if url is None:
+            url = known[key] = url_for("cabinet.language", code=code)
+        urls[code] = url + back
+    return urls

@@ -36,16 +36,34 @@ def content_security_policy(form_targets: Iterable[str] = ()) -> str:
     return CONTENT_SECURITY_POLICY.replace("form-action 'self'", "form-action 'self' " + " ".join(extra))
 
 
-def install_security_headers(app: Flask, form_targets: Iterable[str] = ()) -> None:
+def security_headers(policy: str) -> list[tuple[str, str]]:
+    """The headers every answer gets with this policy (answers made before Flask add them as they are)."""
+    headers = [("Content-Security-Policy", policy), ("X-Content-Type-Options", "nosniff"),
+               ("Referrer-Policy", "same-origin")]
+    if "frame-ancestors 'none'" in policy:
+        headers.append(("X-Frame-Options", "DENY"))    # older browsers; a preview may be framed
+    return headers
+
+
+def install_security_headers(app: Flask, form_targets: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """Add the headers to every answer of ``app``; returns them for the answers made before Flask."""
     policy = content_security_policy(form_targets)
+    defaults = security_headers(policy)
 
     @app.after_request
     def _headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", policy)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]:
-            response.headers.setdefault("X-Frame-Options", "DENY")    # older browsers; a preview may be framed
-        if response.mimetype == "text/html":
-            response.headers.setdefault("Cache-Control", "no-store")   # pages show personal data
+        headers = response.headers
+        present = {name.lower() for name, _ in headers.items()}
+        if "content-security-policy" in present:
+            # a view set its own policy (a preview may be framed by the CMS): the rest follow it
+            wanted = security_headers(headers["Content-Security-Policy"])
+        else:
+            wanted = defaults
+        missing = [(name, value) for name, value in wanted if name.lower() not in present]
+        if "cache-control" not in present and \
+                headers.get("Content-Type", "").split(";", 1)[0].strip().lower() == "text/html":
+            missing.append(("Cache-Control", "no-store"))   # pages show personal data
+        headers.extend(missing)     # one pass over the headers, not a lookup per header
         return response
+
+    return defaults

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from ...assembly.screen import Identity
 from ...state.users import UserStore
 from ..extensions import rate_limited
-from ..pages import FlaskLinks, url_adapter
+from ..pages import links as page_links
 from ..redirects import safe_next
 from ..runtime import live, runtime
 from . import audit, current_identity, sign_in, sign_out
@@ -24,7 +24,7 @@ def login_key() -> str:
 def sign_in_page_links(forgot_password_url: str | None = None) -> dict:
     """The public screens the operator links from the sign-in page (support form, applications)."""
     operator = live().cabinet.operator
-    links = FlaskLinks(url_adapter())
+    links = page_links()
     return {
         "forgot_password_url": forgot_password_url or url_for("password.forgot"),
         "support_email": operator.support_email,
