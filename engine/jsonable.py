@@ -9,7 +9,12 @@ from typing import Any
 from markupsafe import Markup
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def jsonable(value: Any) -> Any:
+    if type(value) in _PLAIN:          # most values of a page: nothing to convert
+        return value
     if isinstance(value, Decimal):
         # exact: "3146.10", never a float that prints 3146.1000000000004
         return str(value)

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import logging
 import secrets
-from typing import Any, Callable, Mapping, Protocol
+from collections.abc import Mapping
+from typing import Any, Callable, Protocol
 
 from ..kinds.base import Presented
 from ..kinds.listing import Listing
@@ -51,6 +52,7 @@ class PageBuilder:
         self.link_query = dict(context.get("query") or {}) if link_query is None else dict(link_query)
         # one key per rendered form: a double submit carries the same key, so it has one effect
         self.request_key = secrets.token_urlsafe(16)
+        self._labels: dict[int, str] = {}
 
     # --- texts ---------------------------------------------------------------------------------
     def text(self, text: Text | None, context: Mapping[str, Any] | None = None) -> str:
@@ -58,6 +60,14 @@ class PageBuilder:
         if text is None:
             return ""
         return text.render_or_fail(self.locale, self.context if context is None else context, self.fmt)
+
+    def label(self, spec: FieldSpec) -> str:
+        """A field's label: read on the screen's data, never on an item, so the same on every row
+        of a list (rendered once per request)."""
+        label = self._labels.get(id(spec))
+        if label is None:
+            label = self._labels[id(spec)] = self.text(spec.label)
+        return label
 
     def failure_message(self, failed: list[Outcome]) -> str:
         reasons = [o.reason for o in failed if o.error == "rejected" and o.reason]
@@ -196,9 +206,10 @@ class PageBuilder:
             log.exception("field kind %s could not present %r", spec.kind.name, value)
             presented = Presented(display="" if value is None else str(value))
         display = presented.pop("display", "")
-        return FieldView(kind=spec.kind.name, key=spec.key, label=self.text(spec.label),
+        # what is left of the kind's fresh Presented are the template's attributes: no copy
+        return FieldView(kind=spec.kind.name, key=spec.key, label=self.label(spec),
                          value=spec.kind.json_value(value, spec.options), display=display,
-                         template=spec.kind.template, attrs=dict(presented))
+                         template=spec.kind.template, attrs=presented)
 
     # --- actions and forms -------------------------------------------------------------------------
     def hidden_fields(self, section_id: str) -> dict[str, str]:

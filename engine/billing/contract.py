@@ -252,9 +252,16 @@ class BillingBinding:
         self._unsupported("dealer_orders")
 
 
+_CAPABILITIES_OF: dict[type, frozenset[str]] = {}        # per class: asked on every billing call
+
+
 def capabilities_of(binding_cls: type[BillingBinding]) -> frozenset[str]:
     """The operations a binding class overrides: what it can do, known without connecting."""
-    return frozenset(name for name in OPERATIONS if getattr(binding_cls, name) is not getattr(BillingBinding, name))
+    found = _CAPABILITIES_OF.get(binding_cls)
+    if found is None:
+        found = _CAPABILITIES_OF[binding_cls] = frozenset(
+            name for name in OPERATIONS if getattr(binding_cls, name) is not getattr(BillingBinding, name))
+    return found
 
 
 _PAGING_OF: dict[tuple[type, str], frozenset[str]] = {}     # per class and operation; read on every page
