@@ -16,7 +16,7 @@ from ..schema.expressions import Text, TextFailed, truthy
 from ..schema.model import ActionSpec, Cabinet, FieldSpec, InputSpec, ScreenSpec, SectionSpec
 from .calls import Outcome
 from .forms import SubmittedForm, bound, offered_choices
-from .paging import ListPage, billed_page, listing_of, page_of, pointing_values, requested_page
+from .paging import ListPage, billed_page, items_outcome, listing_of, page_of, pointing_values, requested_page
 from .views import (
     AccountChoice, ActionView, FieldView, FormView, InputView, ItemView, NavItemView, PageView, PagerView,
     SectionView,
@@ -154,8 +154,7 @@ class PageBuilder:
         the call (the screen's plan allowed it), otherwise searched and cut out of the whole list."""
         query = self.context["query"]
         page, term = requested_page(query.get(listing.page_param)), listing.term(query)
-        path = spec.items.path if spec.items is not None else None
-        outcome = self.outcomes.get(path[0]) if path is not None and len(path) == 1 else None
+        outcome = items_outcome(spec, self.outcomes)
         return page_of(listing, items, page, term, billed_page(outcome, listing, page, term))
 
     def page_url(self, listing: Listing, page: int) -> str | None:

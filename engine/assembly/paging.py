@@ -3,24 +3,21 @@ plan of which data calls the billing pages itself.
 
 A ``list`` or ``table`` section shows ``page_size`` items, the page named by its ``page_param`` in
 the query (``?page=3``), after its search (``search_in``, ``search_param``) has narrowed them. The
-engine pages in memory, unless the screen's plan (``billing_plan``, worked out once per compiled
-screen) says the billing may do it: the section's ``items`` is exactly one data name, that data is
-a pageable operation, and nothing else on the screen reads it. Then the call carries ``limit``,
+engine pages in memory, unless the compiled screen says the billing may do it (``ScreenSpec.paged``,
+engine/schema/compile/lists.py: the section's ``items`` is exactly one data name, that data is a
+pageable operation, and nothing else on the screen reads it). Then the call carries ``limit``,
 ``offset`` (and ``search``) and the billing answers one page (``records.Page``); a billing that
 answers a plain list has given everything, and the engine pages that itself. No Flask here.
 """
 from __future__ import annotations
 
 import re
-import weakref
-from dataclasses import dataclass, fields, is_dataclass
-from functools import partial
-from typing import Any, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Mapping
 
 from ..billing.records import Page
 from ..kinds.listing import Listing
-from ..schema.expressions import Expr, Text
-from ..schema.model import ActionSpec, ScreenSpec, SectionSpec
+from ..schema.model import SectionSpec
 from .calls import Outcome, Window
 
 #: the form field that says which page an item's button was on, and the search that narrowed it
@@ -67,6 +64,13 @@ class ListPage:
     @property
     def has_previous(self) -> bool:
         return self.page > 1 and not self.past_end
+
+
+def items_outcome(spec: SectionSpec, outcomes: Mapping[str, Outcome]) -> Outcome | None:
+    """The outcome of the data call that is a section's items, when they are exactly one data name
+    (the only case the billing may have paged)."""
+    path = spec.items.path if spec.items is not None else None
+    return outcomes.get(path[0]) if path is not None and len(path) == 1 else None
 
 
 def billed_page(outcome: Outcome | None, listing: Listing, page: int, term: str) -> Page | None:
@@ -125,108 +129,3 @@ def pointing_values(shown: ListPage, term: str) -> dict[str, str]:
     if term:
         values[SEARCH_FIELD] = term
     return values
-
-
-# --- the plan: which data calls the billing pages ------------------------------------------------
-@dataclass(frozen=True)
-class PagedCall:
-    """A data call the billing may page: one list section is the only thing on its screen that
-    reads it, so the rest of the list is never needed."""
-
-    name: str                       # the data name
-    section_id: str
-    listing: Listing
-
-
-# no lock: two requests working out the same plan at once get equal plans, and a weakref callback
-# (run by the garbage collector at any point) must never wait for one
-_PLANS: dict[int, tuple[weakref.ref, Mapping[str, PagedCall]]] = {}
-
-
-def billing_plan(screen: ScreenSpec, actions: Mapping[str, ActionSpec]) -> Mapping[str, PagedCall]:
-    """Data name -> how the billing may page it, for one compiled screen (``actions``: the
-    cabinet's, whose texts and rules read the screens offering them). Worked out once per
-    compiled screen: a compiled screen never changes, and a new cabinet brings new ones."""
-    key = id(screen)
-    found = _PLANS.get(key)
-    if found is not None and found[0]() is screen:
-        return found[1]
-    plan = _plan(screen, actions)
-    # the entry goes with the screen (an old cabinet's screens are let go after a reload)
-    _PLANS[key] = (weakref.ref(screen, partial(_forget, key)), plan)
-    return plan
-
-
-def _forget(key: int, ref: weakref.ref) -> None:
-    entry = _PLANS.get(key)
-    if entry is not None and entry[0] is ref:
-        _PLANS.pop(key, None)
-
-
-def _plan(screen: ScreenSpec, actions: Mapping[str, ActionSpec]) -> Mapping[str, PagedCall]:
-    reads = list(_reads(screen, actions))
-    plan: dict[str, PagedCall] = {}
-    for section in _walk(screen.sections):
-        listing = listing_of(section)
-        items = section.items
-        if listing is None or items is None or items.path is None or len(items.path) != 1:
-            continue
-        name = items.path[0]
-        call = screen.data.get(name)
-        if (call is None or call.operation is None or call.handler is not None or call.content is not None
-                or not call.operation.pageable):
-            continue
-        if any(name in roots for reader, roots in reads if reader != ("items", id(section))):
-            continue                # read elsewhere (a total, a title, another list): it needs every item
-        plan[name] = PagedCall(name, section.id, listing)
-    return plan
-
-
-def _walk(sections: tuple[SectionSpec, ...]) -> Iterator[SectionSpec]:
-    for section in sections:
-        yield section
-        yield from _walk(section.children)
-
-
-def _reads(screen: ScreenSpec, actions: Mapping[str, ActionSpec]) -> Iterator[tuple[tuple[str, int], frozenset[str]]]:
-    """(reader, names it reads) for everything on the screen that reads the screen's data: a list
-    section's ``items`` is a reader of its own (the one a paged call may have), the rest of a section
-    is one reader (readers are named by kind and object identity: equal expressions are shared
-    objects). Expressions evaluated on an item (item fields, item links, item buttons' values)
-    read the item, not the screen, and are left out; anything else is counted, to be safe."""
-    yield ("title", id(screen)), _roots_in(screen.title)
-    for call in screen.data.values():
-        yield ("data", id(call)), _roots_in((call.params, call.item_id))
-    for section in _walk(screen.sections):
-        if section.items is not None:
-            yield ("items", id(section)), section.items.roots
-        on_items = section.items is not None
-        parts: list[Any] = [section.title, section.visible_if, section.options, section.inputs]
-        for spec in section.fields:
-            parts += [spec.label, spec.options]
-            if not on_items:
-                parts += [spec.value, spec.visible_if]
-        if section.link is not None and not on_items:
-            parts.append(section.link.params)
-        offered = [*section.actions, *(a.action for a in section.item_actions),
-                   *([section.submit] if section.submit else [])]
-        parts += [actions[action_id] for action_id in offered if action_id in actions]
-        yield ("section", id(section)), _roots_in(parts)
-
-
-def _roots_in(value: Any) -> frozenset[str]:
-    """Every name the expressions and texts inside ``value`` read (specs, mappings, sequences)."""
-    found: set[str] = set()
-    stack = [value]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, (Expr, Text)):
-            found |= current.roots
-        elif isinstance(current, Mapping):
-            stack.extend(current.values())
-        elif isinstance(current, (list, tuple)):
-            stack.extend(current)
-        elif is_dataclass(current) and not isinstance(current, type):
-            # a kind instance is not a spec and reads nothing of the screen
-            stack.extend(getattr(current, f.name) for f in fields(current) if f.name != "kind")
-    return frozenset(found)

@@ -6,12 +6,13 @@ from datetime import date
 from typing import Any, Callable, Mapping
 
 from ..billing.contract import OPERATIONS
+from ..kinds.listing import Listing
 from ..schema.content import localized
 from ..schema.model import Cabinet, DataCall, ScreenSpec
 from .calls import CallSession, Outcome, Window
 from .ownership import NotOwned, Ownership, OwnershipUnknown
 from .page import Links, PageBuilder, SubmittedForm
-from .paging import PagedCall, billing_plan, requested_page, window_for
+from .paging import requested_page, window_for
 from .params import CallContext, InvalidParam, NotForThisUser, fill_params
 from .views import PageView
 
@@ -101,7 +102,6 @@ def load_screen(req: ScreenRequest, calls: CallSession, accounts_cache=None) -> 
     context = base_context(req, req.route_params, selected)
     call_ctx = CallContext(context, req.route_params, {}, selected, req.identity.subscriber_id,
                            req.identity.dealer_id)
-    plan = billing_plan(req.screen, req.cabinet.actions)
     keys: dict[str, tuple] = {}
     windows: dict[str, Window] = {}
     outcomes: dict[str, Outcome] = {}
@@ -115,8 +115,8 @@ def load_screen(req: ScreenRequest, calls: CallSession, accounts_cache=None) -> 
             if not ownership_known and any(p.owned for p in call.operation.params):
                 raise OwnershipUnknown(name)
             ctx = call_ctx
-            paged = plan.get(name)
-            window = _paged_window(paged, call, calls, ownership, call_ctx, req.query) if paged else None
+            listing = req.screen.paged.get(name)
+            window = _paged_window(listing, call, calls, ownership, call_ctx, req.query) if listing else None
             if window is not None:            # one page of a long list: the billing gives just that
                 windows[name] = window
                 ctx = replace(call_ctx, paging=window.params())
@@ -139,7 +139,7 @@ def load_screen(req: ScreenRequest, calls: CallSession, accounts_cache=None) -> 
     return LoadedScreen(context, outcomes, accounts, selected, ownership)
 
 
-def _paged_window(paged: PagedCall, call: DataCall, calls: CallSession, ownership: Ownership,
+def _paged_window(listing: Listing, call: DataCall, calls: CallSession, ownership: Ownership,
                   call_ctx: CallContext, query: Mapping[str, str]) -> Window | None:
     """The page of ``call`` the request's query asks for, as a window for the billing (None: the
     binding cannot give that page, so the whole list is read). Its ``reread`` reads another page
@@ -147,7 +147,6 @@ def _paged_window(paged: PagedCall, call: DataCall, calls: CallSession, ownershi
     assert call.operation is not None           # the plan names billing operations only
     operation = call.operation
     supported = calls.binding.paging(operation.name)
-    listing = paged.listing
 
     def reread(page: int, term: str) -> Outcome:
         window = window_for(listing, supported, page, term)

@@ -17,7 +17,7 @@ from ..schema.expressions import truthy
 from ..schema.model import ActionSpec, InputSpec, ItemAction, ScreenSpec, SectionSpec
 from .calls import Outcome
 from .forms import check_value, refusal_message
-from .paging import PAGE_FIELD, SEARCH_FIELD, billed_page, listing_of, page_of, requested_page
+from .paging import PAGE_FIELD, SEARCH_FIELD, billed_page, items_outcome, listing_of, page_of, requested_page
 
 #: posted names the engine reads itself; everything else is an input's value or ignored
 CONTROL_NAMES = frozenset({"csrf_token", "_screen", "_section", "_key", "_confirmed", "account", PAGE_FIELD,
@@ -129,8 +129,7 @@ def _offered_items(section: SectionSpec, posted: Mapping[str, str], context: Map
         return items
     page = requested_page(posted.get(PAGE_FIELD))
     term = listing.term({listing.search_param: posted.get(SEARCH_FIELD, "")})
-    path = section.items.path if section.items is not None else None
-    outcome = outcomes.get(path[0]) if path is not None and len(path) == 1 else None
+    outcome = items_outcome(section, outcomes)
     if outcome is not None and outcome.window is not None and outcome.window.reread is not None \
             and isinstance(outcome.record, Page) and billed_page(outcome, listing, page, term) is None:
         # the billing pages this list and the screen was loaded at another page: read that page

@@ -9,6 +9,7 @@ from typing import Any, Mapping
 
 from ..billing.contract import Operation
 from ..kinds.inputs import INPUT_KINDS, InputKind
+from ..kinds.listing import Listing
 from .errors import Location
 from .expressions import Expr, Text, truthy
 from .palette import BASE_LIGHT, dark_palette, light_palette
@@ -142,6 +143,8 @@ class ScreenSpec:
     sections: tuple[SectionSpec, ...]
     route_params: tuple[str, ...] = ()
     parent: str | None = None
+    #: data name -> the one list that reads it, whose page alone the billing may give (compile/lists.py)
+    paged: Mapping[str, Listing] = field(default_factory=frozen_map)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from ..errors import Path
 from ..expressions import RESERVED_ROOTS
 from ..model import DataCall, ScreenSpec, SectionSpec, frozen_map
 from .context import CompileContext, ScreenScope
+from .lists import billed_lists
 from .sections import compile_sections
 
 ROUTE_PARAM = re.compile(r"<([a-z_]+)>")
@@ -41,10 +42,11 @@ def compile_screen(ctx: CompileContext, node: Mapping, path: Path) -> ScreenSpec
     scope = ScreenScope(screen_id, data_names | CALL_ROOTS, route_params, data_names)
     sections = tuple(compile_sections(ctx, node.get("sections", []), path + ("sections",), scope))
     check_query_names(ctx, sections, path + ("sections",), route_params)
+    title = ctx.title(node.get("title"), path + ("title",), scope.roots)
     return ScreenSpec(
-        id=screen_id, route=route, title=ctx.title(node.get("title"), path + ("title",), scope.roots),
-        roles=tuple(node["roles"]), data=frozen_map(data), sections=sections,
-        route_params=route_params, parent=node.get("parent"),
+        id=screen_id, route=route, title=title, roles=tuple(node["roles"]), data=frozen_map(data),
+        sections=sections, route_params=route_params, parent=node.get("parent"),
+        paged=frozen_map(billed_lists(title, data, sections, ctx.actions)),
     )
 
 
