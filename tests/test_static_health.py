@@ -8,7 +8,8 @@ import re
 
 from werkzeug.routing import BuildError
 
-from engine.web.pages import FlaskLinks, route_of
+from engine.web.pages import FlaskLinks
+from engine.web.routes import route_of
 from engine.web.runtime import LiveCabinet
 from engine.web.theming import THEMES
 

@@ -1,12 +1,9 @@
 """Turn a request into a ``ScreenRequest`` and run it: shared by the HTML views and the JSON API."""
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, Mapping, cast
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from flask import abort, get_flashed_messages, request, session, url_for
@@ -23,46 +20,10 @@ from ..assembly.views import PageView
 from ..kinds.formatting import Formatter
 from ..schema.model import Cabinet, ScreenSpec
 from .i18n import template_gettext
+from .routes import Route
 from .runtime import LiveCabinet, live, runtime
 
 SESSION_ACCOUNT = "account"
-
-
-# werkzeug's default converter quotes a value with these left as they are (BaseConverter.to_url)
-URL_SAFE = "!$&'()*+,/:;=@"
-PLACEHOLDER = re.compile(r"<([^<>]*)>")
-
-
-@dataclass(frozen=True)
-class Route:
-    """A screen's route taken apart: its literal pieces (quoted as werkzeug quotes them) around its
-    parameters. A schema's routes take plain ``<name>`` parameters only; anything else is left to
-    werkzeug (``route_of`` gives None)."""
-
-    literals: tuple[str, ...]
-    names: tuple[str, ...]
-
-    def build(self, script_root: str, values: Mapping[str, str]) -> str | None:
-        """The address werkzeug builds from exactly these values; None for any other set of values
-        (a missing one, or one more that werkzeug would add as a query): werkzeug decides those."""
-        if len(values) != len(self.names):
-            return None
-        parts = [self.literals[0]]
-        for name, literal in zip(self.names, self.literals[1:]):
-            value = values.get(name)
-            if value is None:
-                return None
-            parts.append(quote(value, safe=URL_SAFE))
-            parts.append(literal)
-        return f"{script_root.rstrip('/')}/{''.join(parts).lstrip('/')}"
-
-
-def route_of(route: str) -> Route | None:
-    pieces = PLACEHOLDER.split(route)
-    names = tuple(pieces[1::2])
-    if not route.startswith("/") or not all(name.isidentifier() for name in names):
-        return None
-    return Route(tuple(quote(literal, safe=URL_SAFE) for literal in pieces[0::2]), names)
 
 
 class FlaskLinks:
@@ -87,13 +48,7 @@ class FlaskLinks:
             return None          # an item without the id its link needs: show it, just not as a link
 
     def _route(self, screen_id: str) -> Route | None:
-        if self.current is None:
-            return None
-        routes = self.current.routes
-        if screen_id not in routes:
-            spec = self.current.cabinet.screens.get(screen_id)
-            routes[screen_id] = route_of(spec.route) if spec is not None else None
-        return routes[screen_id]
+        return self.current.routes.get(screen_id) if self.current is not None else None
 
     def action(self, action_id: str) -> str:
         return url_for("cabinet.action", action_id=action_id)

@@ -11,7 +11,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Mapping
 
 from flask import current_app, g
 from werkzeug.routing import Map, MapAdapter, Rule
@@ -27,6 +27,7 @@ from ..schema.model import Cabinet
 from ..payments.autopay import Autopay
 from ..payments.gateway import PaymentGateway
 from ..payments.ledger import Ledger
+from .routes import Route, route_of
 from ..state import Database
 from ..state.outbox import Outbox
 from .handlers import handler_operations
@@ -44,15 +45,16 @@ log = logging.getLogger(__name__)
 class LiveCabinet:
     cabinet: Cabinet
     url_map: Map
-    # what every page would otherwise redo: the map bound once per script root, and each screen's
-    # route taken apart for building its links (see engine/web/pages.py)
+    # each screen's route taken apart for building its links (engine/web/routes.py)
+    routes: Mapping[str, Route | None] = field(default_factory=dict, repr=False)
+    # the map bound once per script root (a page would otherwise bind it again)
     adapters: dict[str, MapAdapter] = field(default_factory=dict, repr=False)
-    routes: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, cabinet: Cabinet) -> "LiveCabinet":
         rules = [Rule(screen.route, endpoint=screen.id) for screen in cabinet.screens.values()]
-        return cls(cabinet, Map(rules, strict_slashes=False, merge_slashes=False))
+        return cls(cabinet, Map(rules, strict_slashes=False, merge_slashes=False),
+                   {screen.id: route_of(screen.route) for screen in cabinet.screens.values()})
 
     def adapter(self, script_root: str) -> MapAdapter:
         """The route map bound for building and matching (a bound adapter keeps no request state)."""
