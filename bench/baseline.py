@@ -2,7 +2,8 @@
 
 ``create_baseline``: hand-written Flask views of three demo screens (home and history as demo1,
 the dealer's subscriber list as demo2). Each calls the demo billing directly and builds the page
-by hand, rendered with the same theme templates, so the HTML is the same as the engine's (the
+by hand, formats sums, numbers and dates with Babel's functions (as a Flask app with Flask-Babel
+does), and renders it with the same theme templates, so the HTML is the same as the engine's (the
 benchmark checks it before measuring).
 
 ``create_minimal``: a minimal Flask app with the theme's static folder (Flask's own static route)
@@ -16,6 +17,9 @@ from decimal import Decimal
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency, format_decimal
 from babel.support import Translations
 from flask import Flask, jsonify, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFProtect
@@ -28,7 +32,6 @@ from engine.assembly.views import (
 from engine.billing.demo import DemoBilling
 from engine.config import PROJECT_ROOT
 from engine.kinds import template_globals
-from engine.kinds.formatting import Formatter
 from engine.schema.palette import dark_palette, light_palette
 from engine.web.i18n import CATALOGS
 
@@ -39,6 +42,7 @@ REASONS = {"debt": ("Недостаточно средств на счёте. П
            "documents": ("Не хватает документа по договору. Обратитесь в офис или в поддержку.", "warning"),
            "fraud_check": ("Идёт проверка безопасности. Обратитесь в поддержку.", "warning")}
 MOSCOW = ZoneInfo("Europe/Moscow")
+RU = Locale.parse("ru")
 
 COLORS = {"primary": "#0067D6", "on_primary": "#FFFFFF", "bg": "#F2F4F7", "surface": "#FFFFFF", "text": "#1C1C1E",
           "muted": "#5F6368"}
@@ -122,13 +126,13 @@ def create_baseline(secret_key: str, billing_url: str) -> Flask:
             query["page"] = str(page)
         return url_for(endpoint, **query)
 
-    def pager(endpoint: str, fmt: Formatter, page: int, total: int | None, has_next: bool,
-              past_end: bool) -> PagerView:
+    def pager(endpoint: str, page: int, total: int | None, has_next: bool, past_end: bool) -> PagerView:
         count = max(1, -(-total // PAGE_SIZE)) if total is not None else None
         if count is not None:
-            label = _("Page %(page)s of %(count)s") % {"page": fmt.number(page), "count": fmt.number(count)}
+            label = _("Page %(page)s of %(count)s") % {"page": format_decimal(page, locale=RU),
+                                                        "count": format_decimal(count, locale=RU)}
         else:
-            label = _("Page %(page)s") % {"page": fmt.number(page)}
+            label = _("Page %(page)s") % {"page": format_decimal(page, locale=RU)}
         return PagerView(page, PAGE_SIZE, "page", label, count, total,
                          previous_url=page_url(endpoint, page - 1) if page > 1 and not past_end else None,
                          next_url=page_url(endpoint, page + 1) if has_next else None, past_end=past_end,
@@ -139,14 +143,13 @@ def create_baseline(secret_key: str, billing_url: str) -> Flask:
         user = subscriber()
         if not user:
             return "sign in", 401
-        fmt = Formatter("ru", "RUB", "Europe/Moscow")
         accounts = billing.accounts(user["subscriber_id"])
         account = billing.account(accounts[0].id)
         services = billing.services(account.id)
 
         def money(key, label, value):
-            return FieldView("money", key, label, value, fmt.money(value), "fields/money.html",
-                             {"negative": value < 0})
+            return FieldView("money", key, label, value, format_currency(value, "RUB", locale=RU),
+                             "fields/money.html", {"negative": value < 0})
 
         def status(key, value, labels):
             text, tone = labels.get(value, (value, "neutral"))
@@ -156,8 +159,8 @@ def create_baseline(secret_key: str, billing_url: str) -> Flask:
         if account.recommended_payment:
             fields.append(money("recommended", "Рекомендуемый платёж", account.recommended_payment.amount))
             due = account.recommended_payment.due_date
-            fields.append(FieldView("date", "due", "Оплатить до", due.isoformat(), fmt.date(due), "fields/date.html",
-                                    {"iso": due.isoformat()}))
+            fields.append(FieldView("date", "due", "Оплатить до", due.isoformat(), format_date(due, locale=RU),
+                                    "fields/date.html", {"iso": due.isoformat()}))
         page, count = requested_page(), max(1, -(-len(services) // PAGE_SIZE))
         items = []
         for s in (services[(page - 1) * PAGE_SIZE:page * PAGE_SIZE] if page <= count else []):
@@ -176,7 +179,7 @@ def create_baseline(secret_key: str, billing_url: str) -> Flask:
                                 ActionView("block_services_link", "Блокировка", "get", "/block", "secondary", "lock")]),
                 SectionView("services", "list", "sections/list.html", "Мои услуги", items=items,
                             options={"empty_text": "На этом счёте нет услуг"},
-                            pager=pager("home", fmt, page, len(services), page < count, page > count)),
+                            pager=pager("home", page, len(services), page < count, page > count)),
                 SectionView("more", "action_bar", "sections/action_bar.html", actions=[
                     ActionView("account_details", "Лицевой счёт и бонусы", "get", "/account-details"),
                     ActionView("catalog", "Каталог услуг и оборудования", "get", "/catalog"),
@@ -192,7 +195,6 @@ def create_baseline(secret_key: str, billing_url: str) -> Flask:
         user = subscriber()
         if not user:
             return "sign in", 401
-        fmt = Formatter("ru", "RUB", "Europe/Moscow")
         accounts = billing.accounts(user["subscriber_id"])
         account = accounts[0]
         today = datetime.now(MOSCOW).date()
@@ -203,8 +205,8 @@ def create_baseline(secret_key: str, billing_url: str) -> Flask:
         operations = billing.history(account.id, date.fromisoformat(date_from), date.fromisoformat(date_to))
 
         def money(key, label, value):
-            return FieldView("money", key, label, value, fmt.money(value), "fields/money.html",
-                             {"negative": value < 0})
+            return FieldView("money", key, label, value, format_currency(value, "RUB", locale=RU),
+                             "fields/money.html", {"negative": value < 0})
 
         income = sum((o.amount for o in operations if o.amount > 0), Decimal(0))
         spent = sum((o.amount for o in operations if o.amount < 0), Decimal(0))
@@ -216,8 +218,8 @@ def create_baseline(secret_key: str, billing_url: str) -> Flask:
         for o in shown:
             moment = o.at.astimezone(MOSCOW)
             rows.append(ItemView([
-                FieldView("datetime", "at", "Дата", o.at.isoformat(), fmt.datetime(o.at), "fields/datetime.html",
-                          {"iso": moment.isoformat()}),
+                FieldView("datetime", "at", "Дата", o.at.isoformat(), format_datetime(o.at, tzinfo=MOSCOW, locale=RU),
+                          "fields/datetime.html", {"iso": moment.isoformat()}),
                 text("description", "Операция", o.description),
                 money("amount", "Сумма", o.amount),
             ]))
@@ -231,11 +233,12 @@ def create_baseline(secret_key: str, billing_url: str) -> Flask:
                         InputView("date_to", "По", "date", date_to, required=True),
                         InputView("kind", "Операции", "select", kind, choices=kinds)])),
                 SectionView("totals", "key_value", "sections/key_value.html",
-                            f"С {fmt.date(date_from)} по {fmt.date(date_to)}",
+                            f"С {format_date(date.fromisoformat(date_from), locale=RU)} "
+                            f"по {format_date(date.fromisoformat(date_to), locale=RU)}",
                             fields=[money("income", "Пополнения", income), money("spent", "Списания", spent)]),
                 SectionView("operations", "table", "sections/table.html", items=rows,
                             options={"empty_text": "За этот период операций нет"},
-                            pager=pager("history", fmt, page, len(chosen), page < count, page > count)),
+                            pager=pager("history", page, len(chosen), page < count, page > count)),
             ],
             navigation=navigation(SUBSCRIBER_TABS, "history"), back_url="/",
             accounts=[AccountChoice(a.id, a.number, a.id == account.id) for a in accounts],
@@ -247,7 +250,6 @@ def create_baseline(secret_key: str, billing_url: str) -> Flask:
         user = session.get("user")
         if not user or not user.get("dealer_id"):
             return "sign in", 401
-        fmt = Formatter("ru", "RUB", "Europe/Moscow")
         q = request.args.get("q", "")
         term, page = q.strip(), requested_page()
         if len(term) <= MAX_BILLING_SEARCH:
@@ -275,8 +277,8 @@ def create_baseline(secret_key: str, billing_url: str) -> Flask:
                 text("status", "Статус контракта", s.status),
                 FieldView("phone", "phone", "Телефон", s.phone, s.phone, "fields/phone.html",
                           {"href": f"tel:{plus}{digits}"} if digits else {}),
-                FieldView("money", "balance", "Баланс", s.balance, fmt.money(s.balance), "fields/money.html",
-                          {"negative": s.balance < 0}),
+                FieldView("money", "balance", "Баланс", s.balance, format_currency(s.balance, "RUB", locale=RU),
+                          "fields/money.html", {"negative": s.balance < 0}),
             ], f"/dealer/subscribers/{s.id}"))
         page_view = PageView(
             screen_id="dealer_subscribers", title="Абоненты",
@@ -286,7 +288,7 @@ def create_baseline(secret_key: str, billing_url: str) -> Flask:
                     inputs=[InputView("q", "Имя, контракт или телефон", "text", q)])),
                 SectionView("all", "table", "sections/table.html", "Все абоненты", items=rows,
                             options={"empty_text": "Никого не нашли"},
-                            pager=pager("dealer_subscribers", fmt, page, total, has_next, past_end)),
+                            pager=pager("dealer_subscribers", page, total, has_next, past_end)),
             ],
             navigation=navigation(DEALER_TABS, "dealer_subscribers"),
         )

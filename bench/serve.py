@@ -1,8 +1,9 @@
 """Serve one app of the benchmark with waitress: `serve.py engine|baseline|minimal PORT` (settings from env).
 
-engine: the engine (create_app); baseline: the hand-written views of the same screens
-(bench/baseline.py); minimal: a minimal Flask app with the same static folder and /healthz. All
-three are served with the same waitress settings."""
+engine: the engine (create_app), served as ``cabinet serve`` serves it (engine/web/serving.py);
+baseline: the hand-written views of the same screens (bench/baseline.py); minimal: a minimal Flask
+app with the same static folder and /healthz. All three are served with the same waitress
+settings."""
 from __future__ import annotations
 
 import os
@@ -35,7 +36,11 @@ def main() -> None:
         # cProfile of every request in one waitress thread: `bench/bench.py --profile` reads the dump
         from profile_requests import profiled_wsgi
         app = profiled_wsgi(app, os.environ["BENCH_PROFILE"])
-    waitress.serve(app, port=port, **WAITRESS)
+    if which == "engine":
+        from engine.web.serving import serve
+        serve(app, port=port, **WAITRESS)
+    else:
+        waitress.serve(app, port=port, **WAITRESS)
 
 
 if __name__ == "__main__":

@@ -81,9 +81,8 @@ def validate(path: Path, binding: str) -> None:
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="waitress worker threads.")
 def serve(host: str, port: int, schemas: Path | None, threads: int) -> None:
     """Serve the cabinet with waitress."""
-    import waitress
-
     from .web import create_app
+    from .web.serving import serve as serve_app
 
     overrides: dict[str, Any] = {"schemas": schemas} if schemas else {}   # load_settings' overrides
     if not os.environ.get("CABINET_PUBLIC_URL"):
@@ -99,7 +98,7 @@ def serve(host: str, port: int, schemas: Path | None, threads: int) -> None:
         click.echo(str(exc), err=True)
         sys.exit(2)
     click.echo(f"Serving {app.extensions['cabinet'].cabinet.source_label} at http://{host}:{port}/")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="cabinet")
+    serve_app(app, host=host, port=port, threads=threads, ident="cabinet")
 
 
 @main.command("payment-link")

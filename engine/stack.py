@@ -73,9 +73,8 @@ def keycloak_secrets(env_file: Path) -> dict[str, str]:
 
 
 def run(folder: Path, host: str, ports: Ports, say: Callable[[str], None], database: str = DATABASE) -> None:
-    import waitress
-
     from .web import create_app
+    from .web.serving import serve
 
     engine_url = f"http://{host}:{ports.engine}"
     # a service manager's stop (SIGTERM) unwinds like Ctrl-C: Keycloak and Directus stop with the engine
@@ -105,6 +104,6 @@ def run(folder: Path, host: str, ports: Ports, say: Callable[[str], None], datab
                 f"admin / {keycloak.admin_password}")
             say(f"PostgreSQL (the engine's state):        127.0.0.1:5432/{database}   Redis: 127.0.0.1:6379")
             say(f"Passwords are kept in {folder}. Ctrl-C stops everything.")
-            waitress.serve(app, host=host, port=ports.engine, threads=8, ident="cabinet")
+            serve(app, host=host, port=ports.engine, threads=8, ident="cabinet")
     finally:
         keycloak_local.stop(keycloak)

@@ -177,3 +177,22 @@ def test_what_is_compiled_is_what_was_fingerprinted(tmp_path):
     cabinet = load_cabinet(source, field_kind_registry(), section_kind_registry(),
                            handlers=handler_operations(handler_registry()), version=fingerprint)
     assert cabinet.version == fingerprint and cabinet.screens["home"].sections[1].kind.name == "list"
+
+
+def test_serving_freezes_what_lives_from_the_start_out_of_the_collectors_sight(monkeypatch):
+    import gc
+
+    import waitress
+
+    from engine.web import serving
+
+    served: dict = {}
+    monkeypatch.setattr(waitress, "serve", lambda app, **options: served.update(
+        app=app, options=options, frozen=gc.get_freeze_count()))
+    marker = object()
+    try:
+        serving.serve(marker, host="127.0.0.1", port=1, threads=2)
+    finally:
+        gc.unfreeze()         # this test process goes on collecting as before
+    assert served["app"] is marker and served["options"] == {"host": "127.0.0.1", "port": 1, "threads": 2}
+    assert served["frozen"] > 0

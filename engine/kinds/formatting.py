@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import math
+from functools import lru_cache
 from datetime import date as date_type, datetime as datetime_type, timezone as dt_timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
@@ -15,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency
+from .number_patterns import PreparedPattern
 
 DATE_STYLES = ("short", "medium", "long", "full")
 
@@ -88,35 +89,27 @@ class Formatter:
         if amount is None:
             return _as_text(value)
         try:
-            return format_currency(amount, currency or self.currency, locale=self._babel_locale)
+            # what Babel's format_currency gives, with the locale's pattern prepared once
+            return _prepared(self._babel_locale, "currency", currency or self.currency).apply(amount)
         except Exception:  # noqa: BLE001 - an odd currency code must not break the page
             return _as_text(value)
 
     def number(self, value: Any, decimals: int | None = None) -> str:
-        amount = to_decimal(value)
-        if amount is None:
-            return _as_text(value)
-        return self._apply(self._babel_locale.decimal_formats.get(None), amount, decimals, value)
+        return self._apply("decimal", value, decimals)
 
     def percent(self, value: Any, decimals: int = 0) -> str:
         """``value`` is a fraction: 0.15 -> "15 %" (ru) / "15%" (en)."""
+        return self._apply("percent", value, decimals)
+
+    def _apply(self, kind: str, value: Any, decimals: int | None) -> str:
         amount = to_decimal(value)
         if amount is None:
             return _as_text(value)
-        return self._apply(self._babel_locale.percent_formats.get(None), amount, decimals, value)
-
-    def _apply(self, pattern, amount: Decimal, decimals: int | None, original: Any) -> str:
-        if pattern is None:
-            return _as_text(original)
-        if decimals is not None:
-            # a copy of the locale's pattern with a fixed number of fraction digits
-            pattern = copy.copy(pattern)
-            digits = max(0, min(int(decimals), 10))
-            pattern.frac_prec = (digits, digits)
+        digits = None if decimals is None else max(0, min(int(decimals), 10))
         try:
-            return pattern.apply(amount, self._babel_locale)
-        except Exception:  # noqa: BLE001
-            return _as_text(original)
+            return _prepared(self._babel_locale, kind, None, digits).apply(amount)
+        except Exception:  # noqa: BLE001 - a locale without the pattern, or a number too long to round
+            return _as_text(value)
 
     # --- moments -------------------------------------------------------------------------------
 
@@ -172,6 +165,20 @@ class Formatter:
                     return str(value[key])
             return _as_text(next(iter(value.values())))
         return _as_text(value)
+
+
+@lru_cache(maxsize=512)
+def _prepared(locale: Locale, kind: str, currency: str | None = None, decimals: int | None = None) -> PreparedPattern:
+    """The locale's standard ``kind`` pattern (currency, decimal, percent), prepared once;
+    ``decimals``: a fixed number of fraction digits instead of the pattern's."""
+    pattern = {"currency": locale.currency_formats, "decimal": locale.decimal_formats,
+               "percent": locale.percent_formats}[kind].get("standard" if kind == "currency" else None)
+    if pattern is None:
+        raise LookupError(f"the locale {locale} has no {kind} pattern")
+    if decimals is not None:
+        pattern = copy.copy(pattern)
+        pattern.frac_prec = (decimals, decimals)
+    return PreparedPattern(pattern, locale, currency)
 
 
 def _as_text(value: Any) -> str:
