@@ -46,13 +46,17 @@ def main() -> None:
 @click.option("--binding", default="demo", show_default=True,
               help="Check the operations against this billing binding's capabilities "
                    "(a registered name or an import path module:Class).")
-def validate(path: Path, binding: str) -> None:
+@click.option("--spec", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The declarative REST binding's file: its operations are the binding's capabilities.")
+def validate(path: Path, binding: str, spec: Path | None) -> None:
     """Validate the cabinet schema at PATH (a folder with cabinet.yaml, or one YAML file).
 
     Prints every problem as file:line: path: message and exits 1, or a summary and exits 0.
     """
     from .billing import binding_registry, resolve_binding
     from .billing.contract import capabilities_of
+    from .billing.rest import RestBinding
+    from .billing.rest.spec import SpecError, spec_operations
     from .kinds import field_kind_registry, section_kind_registry
     from .schema import YamlSource, load_cabinet
     from .web.handlers import handler_operations, handler_registry
@@ -61,10 +65,22 @@ def validate(path: Path, binding: str) -> None:
         binding_cls = resolve_binding(binding_registry(), binding)
     except LookupError as exc:
         raise click.BadParameter(str(exc), param_hint="--binding") from None
+    capabilities, provider = capabilities_of(binding_cls), f"the billing binding {binding!r}"
+    if issubclass(binding_cls, RestBinding):
+        if spec is None:
+            raise click.UsageError(f"the {binding!r} binding's operations are in its file: give it with --spec FILE")
+        try:
+            capabilities = spec_operations(spec)
+        except SpecError as exc:
+            click.echo(f"The binding file {exc}", err=True)
+            sys.exit(1)
+        provider = f"the binding file {spec}"
+    elif spec is not None:
+        raise click.BadParameter(f"the {binding!r} binding takes no file (--spec is for the declarative REST "
+                                 f"binding)", param_hint="--spec")
     try:
         cabinet = load_cabinet(YamlSource(path), field_kind_registry(), section_kind_registry(),
-                               capabilities_of(binding_cls), f"the billing binding {binding!r}",
-                               handler_operations(handler_registry()))
+                               capabilities, provider, handler_operations(handler_registry()))
     except SchemaInvalid as exc:
         _print_issues(exc)
         sys.exit(1)
@@ -168,6 +184,8 @@ _SCENARIO_OPTIONS = [
     click.option("--options", help="The binding's options as JSON (default: CABINET_BINDING_OPTIONS)."),
     click.option("--subscriber-id", default="sub-1001", show_default=True,
                  help="A test subscriber with accounts (two for the transfer test)."),
+    click.option("--other-subscriber-id", default="sub-1002", show_default=True,
+                 help="Another test subscriber with accounts of their own (none may reach the first)."),
     click.option("--dealer-id", default="dealer-2001", show_default=True, help="A test dealer."),
 ]
 
@@ -181,14 +199,15 @@ def _scenario_options(command):
 @bindings.command("diagnose")
 @click.argument("name")
 @_scenario_options
-def bindings_diagnose(name: str, options: str | None, subscriber_id: str, dealer_id: str) -> None:
+def bindings_diagnose(name: str, options: str | None, subscriber_id: str, other_subscriber_id: str,
+                      dealer_id: str) -> None:
     """What NAME provides (the capability matrix) and a live check of its health with latency."""
     from .testing.binding_suite import Scenario
     from .testing.check import diagnose
 
     binding = _binding_factory(name, options)()
     try:
-        matrix, probes = diagnose(binding, Scenario(subscriber_id, dealer_id))
+        matrix, probes = diagnose(binding, Scenario(subscriber_id, dealer_id, other_subscriber_id=other_subscriber_id))
     finally:
         binding.close()
     click.echo(f"{name}: {sum(matrix.values())} of {len(matrix)} operations")
@@ -204,12 +223,14 @@ def bindings_diagnose(name: str, options: str | None, subscriber_id: str, dealer
 @bindings.command("check")
 @click.argument("name")
 @_scenario_options
-def bindings_check(name: str, options: str | None, subscriber_id: str, dealer_id: str) -> None:
+def bindings_check(name: str, options: str | None, subscriber_id: str, other_subscriber_id: str,
+                   dealer_id: str) -> None:
     """Run the conformance kit against NAME (on test data: it makes payments, orders, blocks)."""
     from .testing.binding_suite import Scenario
     from .testing.check import run_suite
 
-    results = run_suite(_binding_factory(name, options), Scenario(subscriber_id, dealer_id))
+    results = run_suite(_binding_factory(name, options),
+                        Scenario(subscriber_id, dealer_id, other_subscriber_id=other_subscriber_id))
     click.echo("")
     for result in results:
         label = {"passed": "pass", "failed": "FAIL", "not applicable": "n/a "}[result.outcome]

@@ -17,7 +17,7 @@ class TestDemoBilling(BindingSuite):
 
     @pytest.fixture
     def scenario(self):
-        return Scenario(subscriber_id="sub-1001", dealer_id="dealer-2001")
+        return Scenario(subscriber_id="sub-1001", other_subscriber_id="sub-1002", dealer_id="dealer-2001")
 
 
 class PagesOverlap(DemoBilling):

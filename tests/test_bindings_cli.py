@@ -42,9 +42,85 @@ def test_check_names_each_failing_operation_and_why(tmp_path):
     assert "3 failed" in result.output
 
 
+def _failed(output: str) -> dict[str, str]:
+    """The kit's failed checks in ``cabinet bindings check`` output: name -> why."""
+    lines = output.splitlines()
+    return {line.split()[-1]: lines[i + 1] for i, line in enumerate(lines) if line.startswith("FAIL")}
+
+
+def test_a_binding_without_the_core_fails_the_kit():
+    result = CliRunner().invoke(main, ["bindings", "check", "tests.support.bindings:EmptyBilling"])
+    assert result.exit_code == 1, result.output
+    failed = _failed(result.output)
+    assert set(failed) == {"test_the_core_is_provided"}, result.output
+    assert "must provide accounts, account, services" in failed["test_the_core_is_provided"]
+    assert "lacks accounts, account, services" in failed["test_the_core_is_provided"]
+
+
+def test_a_binding_that_answers_every_subscriber_alike_fails_the_kit(tmp_path):
+    result = CliRunner().invoke(main, ["bindings", "check", "tests.support.bindings:OneLoginBilling", "--options",
+                                       f"{{\"database_url\": \"sqlite:///{tmp_path / 'b.sqlite'}\"}}"])
+    assert result.exit_code == 1
+    failed = _failed(result.output)
+    assert "test_answers_depend_on_the_subscriber" in failed, result.output
+    assert "answers for somebody else" in failed["test_answers_depend_on_the_subscriber"]
+
+
+def test_times_without_their_zone_fail_the_kit(tmp_path):
+    result = CliRunner().invoke(main, ["bindings", "check", "tests.support.bindings:NaiveTimesBilling", "--options",
+                                       f"{{\"database_url\": \"sqlite:///{tmp_path / 'b.sqlite'}\"}}"])
+    assert result.exit_code == 1
+    failed = _failed(result.output)
+    assert set(failed) == {"test_moments_carry_their_time_zone"}, result.output
+    why = failed["test_moments_carry_their_time_zone"]
+    assert why.split(": ", 1)[1].startswith("history[0].at, history[1].at") and "a time without its zone" in why
+
+
+def test_check_runs_where_pytest_is_not_installed(tmp_path):
+    """A plain install has no pytest: the kit runs without it (here pytest is made unimportable)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+    code = ("import sys; sys.modules['pytest'] = None; sys.modules['_pytest'] = None\n"
+            "from engine.cli import main; main()")
+    done = subprocess.run([sys.executable, "-c", code, "bindings", "check", "demo"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "0 failed" in done.stdout and "pass  accounts" in done.stdout
+
+
 def test_the_bindings_guide_lists_every_operation_of_the_contract():
     from engine.billing.contract import OPERATIONS
     from tests.conftest import ROOT
     guide = (ROOT / "docs" / "bindings.md").read_text(encoding="utf-8")
     missing = [name for name in OPERATIONS if f"| `{name}` |" not in guide]
     assert not missing, f"docs/bindings.md does not describe: {', '.join(missing)}"
+
+
+def test_validate_reads_the_rest_bindings_file(tmp_path):
+    from tests.conftest import ROOT
+    demo, reference = ROOT / "cabinet_schemas" / "demo", ROOT / "bindings" / "reference.yaml"
+    # its operations are the binding's capabilities; its address and key need no environment here
+    result = CliRunner().invoke(main, ["validate", str(demo), "--binding", "rest", "--spec", str(reference)],
+                                env={"BILLING_URL": None, "BILLING_API_KEY": None})
+    assert result.exit_code == 0, result.output
+    assert "valid. 23 screens" in result.output
+
+    smaller = tmp_path / "smaller.yaml"
+    text = reference.read_text(encoding="utf-8")
+    smaller.write_text(text.replace("\n  bonuses:", "\n  bonuses_gone:"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(demo), "--binding", "rest", "--spec", str(smaller)])
+    assert result.exit_code == 1
+    assert "operations.bonuses_gone.key: 'bonuses_gone' is not an operation of the contract" in result.output
+
+    without = tmp_path / "without.yaml"
+    start = text.index("\n  bonuses:")
+    end = text.index("\n  ", text.index("result:", start))
+    without.write_text(text[:start] + text[end:], encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(demo), "--binding", "rest", "--spec", str(without)])
+    assert result.exit_code == 1, result.output
+    assert "bonuses" in result.output and f"the binding file {without}" in result.output
+
+    result = CliRunner().invoke(main, ["validate", str(demo), "--binding", "rest"])
+    assert result.exit_code == 2 and "give it with --spec FILE" in result.output

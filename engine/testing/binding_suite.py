@@ -13,24 +13,27 @@ class TestMyBilling(BindingSuite):
 
     @pytest.fixture
     def scenario(self):
-        # test data in your billing: a subscriber with accounts (two, for transfers), a dealer
-        return Scenario(subscriber_id="sub-1001", dealer_id="dealer-2001")
+        # test data in your billing: a subscriber with accounts (two, for transfers), another
+        # subscriber with accounts of their own, a dealer
+        return Scenario(subscriber_id="sub-1001", other_subscriber_id="sub-1002", dealer_id="dealer-2001")
 ```
 
-or run it as ``cabinet bindings check NAME``. Each test names the operations it needs
-(``@needs(...)``); for an operation the binding does not provide the test is reported as not
-applicable, never as passed. Tests that change data (payments, tariffs, blocks, orders, transfers)
-change the scenario's accounts: run the kit against test data, never against real subscribers.
+or run it as ``cabinet bindings check NAME`` (no pytest needed: ``engine.testing.check`` runs it).
+Each test names the operations it needs (``@needs(...)``); for an operation the binding does not
+provide the test is reported as not applicable, never as passed — but every binding must provide
+the core a cabinet cannot do without (``CORE``), and its answers must depend on the subscriber
+they are for. Tests that change data (payments, tariffs, blocks, orders, transfers) change the
+scenario's accounts: run the kit against test data, never against real subscribers.
 """
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import wraps
-
-import pytest
+from typing import Any
 
 from ..billing.errors import BillingNotFound, BillingRejected
 from ..billing.records import (
@@ -39,6 +42,25 @@ from ..billing.records import (
 )
 
 UNKNOWN = "no-such-id-0000"
+#: what every binding provides: a cabinet without them has nothing to show a subscriber
+CORE = ("accounts", "account", "services")
+
+try:    # under pytest a test that does not apply is reported as skipped; the kit runs without it too
+    import pytest
+    _Skip: type[BaseException] = pytest.skip.Exception
+except ImportError:                     # a plain install: cabinet bindings check needs no pytest
+    _Skip = Exception
+
+
+class NotApplicable(_Skip):             # type: ignore[misc,valid-type]
+    """The test needs an operation the binding does not provide (reported, never passed)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
 
 
 @dataclass(frozen=True)
@@ -46,6 +68,8 @@ class Scenario:
     subscriber_id: str                  # has at least one account (two for the transfer test)
     dealer_id: str | None = None        # for the dealer operations
     unknown_id: str = UNKNOWN           # an id the billing does not have
+    #: another subscriber with accounts of their own: none of them may reach the first one
+    other_subscriber_id: str | None = None
 
 
 def needs(*operations: str):
@@ -55,11 +79,23 @@ def needs(*operations: str):
         def run(self, binding, scenario, *args, **kwargs):
             missing = [op for op in operations if op not in binding.capabilities]
             if missing:
-                pytest.skip(f"not applicable: the binding does not provide {', '.join(missing)}")
+                raise NotApplicable(f"not applicable: the binding does not provide {', '.join(missing)}")
             return test(self, binding, scenario, *args, **kwargs)
         run.operations = operations
         return run
     return mark
+
+
+def _naive_moments(value: Any, where: str) -> list[str]:
+    """Where in a record (or list of them) a datetime has no time zone."""
+    if isinstance(value, datetime):
+        return [where] if value.tzinfo is None or value.utcoffset() is None else []
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return [found for f in dataclasses.fields(value)
+                for found in _naive_moments(getattr(value, f.name), f"{where}.{f.name}")]
+    if isinstance(value, (list, tuple)):
+        return [found for i, item in enumerate(value) for found in _naive_moments(item, f"{where}[{i}]")]
+    return []
 
 
 def _key() -> str:
@@ -90,6 +126,52 @@ class BindingSuite:
             if services:
                 return services[0]
         raise AssertionError("no account of the scenario's subscriber has a service")
+
+    # --- what every binding owes -----------------------------------------------------------------
+    def test_the_core_is_provided(self, binding, scenario):
+        missing = [name for name in CORE if name not in binding.capabilities]
+        assert not missing, (f"a binding must provide {', '.join(CORE)} (what every cabinet reads); "
+                             f"this one lacks {', '.join(missing)}")
+
+    test_the_core_is_provided.operations = CORE       # type: ignore[attr-defined]
+
+    @needs("accounts")
+    def test_answers_depend_on_the_subscriber(self, binding, scenario):
+        try:
+            strangers = list(binding.call("accounts", {"subscriber_id": scenario.unknown_id}))
+        except BillingNotFound:
+            strangers = []
+        assert not strangers, (
+            f"accounts of a subscriber the billing does not have ({scenario.unknown_id!r}) answered "
+            f"{', '.join(a.id for a in strangers)}: the binding answers for somebody else (one shared "
+            f"login?), so every subscriber would see those accounts")
+        assert scenario.other_subscriber_id, "give the scenario other_subscriber_id: a second test subscriber"
+        own = {a.id for a in self.accounts_of(binding, scenario)}
+        other = {a.id for a in binding.call("accounts", {"subscriber_id": scenario.other_subscriber_id})}
+        assert other, f"the scenario's other subscriber {scenario.other_subscriber_id} has no accounts"
+        shared = own & other
+        assert not shared, (f"subscribers {scenario.subscriber_id} and {scenario.other_subscriber_id} were both "
+                            f"given accounts {', '.join(sorted(shared))}")
+        if scenario.dealer_id and "dealer_subscribers" in binding.capabilities:
+            try:
+                listed = list(binding.call("dealer_subscribers", {"dealer_id": scenario.unknown_id}))
+            except BillingNotFound:
+                listed = []
+            assert not listed, f"a dealer the billing does not have ({scenario.unknown_id!r}) was given subscribers"
+
+    @needs("accounts", "history")
+    def test_moments_carry_their_time_zone(self, binding, scenario):
+        today = date.today()
+        for account in self.accounts_of(binding, scenario):
+            entries = binding.call("history", {"account_id": account.id, "date_from": today - timedelta(days=366),
+                                               "date_to": today})
+            naive = _naive_moments(list(entries), "history")
+            assert not naive, (f"{', '.join(naive[:3])}: a time without its zone is read differently by "
+                               f"each reader; give it the billing's zone")
+        if "orders" in binding.capabilities:
+            account = self.accounts_of(binding, scenario)[0]
+            naive = _naive_moments(list(binding.call("orders", {"account_id": account.id})), "orders")
+            assert not naive, f"{', '.join(naive[:3])}: a time without its zone"
 
     # --- reading ---------------------------------------------------------------------------------
     @needs("accounts")
@@ -189,7 +271,7 @@ class BindingSuite:
     def read_in_pages(binding, operation: str, params: dict, whole: list, size: int = 2) -> list:
         """Every item of ``operation`` read ``size`` at a time, checking each page against ``whole``."""
         if not {"limit", "offset"} <= binding.paging(operation):
-            pytest.skip(f"not applicable: the binding answers {operation} whole (the engine pages it)")
+            raise NotApplicable(f"not applicable: the binding answers {operation} whole (the engine pages it)")
         read: list = []
         for offset in range(0, len(whole) + size, size):
             page = binding.call(operation, {**params, "limit": size, "offset": offset})

@@ -3,16 +3,15 @@ line per test with the operations it covers and, for a failure, why; and the cap
 with a live health check."""
 from __future__ import annotations
 
-import os
+import inspect
 import time
+import traceback
 from dataclasses import dataclass
 from typing import Callable
 
-import pytest
-
 from ..billing.contract import OPERATIONS, BillingBinding
 from ..billing.errors import BillingError
-from .binding_suite import Scenario
+from .binding_suite import BindingSuite, NotApplicable, Scenario
 
 
 @dataclass
@@ -23,48 +22,43 @@ class Result:
     reason: str = ""
 
 
-class _Plugin:
-    def __init__(self, factory: Callable[[], BillingBinding], scenario: Scenario):
-        self.factory, self.scenario_value = factory, scenario
-        self.results: list[Result] = []
-
-    @pytest.fixture
-    def binding(self):
-        binding = self.factory()
-        yield binding
-        binding.close()
-
-    @pytest.fixture
-    def scenario(self):
-        return self.scenario_value
-
-    def pytest_runtest_logreport(self, report):
-        if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
-            name = report.nodeid.rsplit("::", 1)[-1]
-            from .binding_suite import BindingSuite
-            operations = getattr(getattr(BindingSuite, name, None), "operations", ())
-            outcome = {"passed": "passed", "failed": "failed", "skipped": "not applicable"}[report.outcome]
-            reason = ""
-            if report.outcome == "failed":
-                reason = _why(report)
-            elif report.outcome == "skipped":
-                reason = str(report.longrepr[-1]).replace("Skipped: ", "") if isinstance(report.longrepr, tuple) else ""
-            self.results.append(Result(name, operations, outcome, reason))
-
-
-def _why(report) -> str:
-    crash = getattr(report.longrepr, "reprcrash", None)
-    text = crash.message if crash is not None else str(report.longrepr)
-    return " ".join(text.split())[:300]
+def checks() -> list[str]:
+    """The kit's tests, in the order they are written."""
+    tests = [(name, member) for name, member in vars(BindingSuite).items()
+             if name.startswith("test_") and callable(member)]
+    return [name for name, member in sorted(tests, key=lambda t: inspect.unwrap(t[1]).__code__.co_firstlineno)]
 
 
 def run_suite(factory: Callable[[], BillingBinding], scenario: Scenario) -> list[Result]:
-    plugin = _Plugin(factory, scenario)
-    # no project configuration (-c): the kit runs the same wherever the command is started
-    pytest.main(["-p", "no:cacheprovider", "-p", "no:terminal", "-c", os.devnull, "-o",
-                 "python_files=binding_check.py", "--pyargs", "engine.testing.binding_check"],
-                plugins=[plugin])
-    return plugin.results
+    """Every test of the kit on a fresh binding from ``factory``, without pytest (a plain install
+    has none): what each found, a line each."""
+    suite, results = BindingSuite(), []
+    for name in checks():
+        test = getattr(suite, name)
+        operations = tuple(getattr(test, "operations", ()))
+        binding = factory()
+        try:
+            test(binding, scenario)
+        except NotApplicable as exc:
+            results.append(Result(name, operations, "not applicable", str(exc)))
+        except AssertionError as exc:
+            results.append(Result(name, operations, "failed", _why(exc)))
+        except Exception as exc:         # noqa: BLE001 — a binding that raises is a failed check, with its error
+            results.append(Result(name, operations, "failed", _why(exc, f"{type(exc).__name__}: ")))
+        else:
+            results.append(Result(name, operations, "passed"))
+        finally:
+            binding.close()
+    return results
+
+
+def _why(exc: BaseException, prefix: str = "") -> str:
+    """The failure's message; for an assertion without one, the line of the kit that failed."""
+    message = " ".join(f"{prefix}{exc}".split())
+    if not message:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith("binding_suite.py")]
+        message = f"{frames[-1].line} (binding_suite.py:{frames[-1].lineno})" if frames else "an assertion failed"
+    return message[:300]
 
 
 @dataclass

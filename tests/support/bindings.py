@@ -73,3 +73,26 @@ class BrokenBilling(DemoBilling):
 
     def tariffs(self, service_id):
         return [offer for offer in super().tariffs(service_id) if not offer.current]   # no current tariff
+
+
+class EmptyBilling(BillingBinding):
+    """A binding that provides nothing: it must not pass the conformance kit."""
+
+    remote = False
+
+
+class OneLoginBilling(DemoBilling):
+    """Answers every subscriber with the accounts of one configured login, as a binding with one
+    shared billing credential does."""
+
+    def accounts(self, subscriber_id):
+        return super().accounts("sub-1001")
+
+
+class NaiveTimesBilling(DemoBilling):
+    """Gives history times without their time zone."""
+
+    def history(self, account_id, date_from, date_to, limit=None, offset=0):
+        from dataclasses import replace
+        entries = super().history(account_id, date_from, date_to)
+        return [replace(entry, at=entry.at.replace(tzinfo=None)) for entry in entries]

@@ -144,6 +144,18 @@ class OperationSchema(Strict):
     timeout = fields.Nested(TimeoutSchema)
 
 
+def _operations_field() -> fields.Field:
+    return fields.Dict(keys=fields.String(validate=validate.OneOf(sorted(OPERATIONS), error=(
+        "{input!r} is not an operation of the contract (see docs/bindings.md)"))),
+        values=fields.Nested(OperationSchema), required=True)
+
+
+class OperationsSchema(Strict):
+    """A binding file's operations alone (``spec_operations``)."""
+
+    operations = _operations_field()
+
+
 class SpecSchema(Strict):
     base_url = fields.Url(required=True, require_tld=False, schemes={"http", "https"})
     auth = fields.Nested(AuthSchema, load_default=lambda: {"type": "none"})
@@ -153,19 +165,14 @@ class SpecSchema(Strict):
     circuit_breaker = fields.Nested(BreakerSchema, load_default=lambda: BreakerSchema().load({}))
     headers = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
     errors = fields.List(fields.Nested(ErrorRuleSchema), load_default=list)
-    operations = fields.Dict(keys=fields.String(validate=validate.OneOf(sorted(OPERATIONS), error=(
-        "{input!r} is not an operation of the contract (see docs/bindings.md)"))),
-        values=fields.Nested(OperationSchema), required=True)
+    operations = _operations_field()
 
 
 def load_spec(path: str | os.PathLike, environ: dict[str, str] | None = None) -> dict[str, Any]:
     """Read, fill ${NAME} from the environment and check a binding file."""
     path = Path(path)
     environ = dict(os.environ if environ is None else environ)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise SpecError(str(path), [f"cannot read it: {exc}"]) from None
+    raw = _read(path)
     missing: set[str] = set()
     raw = _fill(raw, environ, missing)
     problems = [f"${{{name}}}: set the environment variable {name}" for name in sorted(missing)]
@@ -176,15 +183,45 @@ def load_spec(path: str | os.PathLike, environ: dict[str, str] | None = None) ->
         spec = None
     if problems:
         raise SpecError(str(path), problems)
-    for name, operation in spec["operations"].items():
+    problems = _path_problems(spec["operations"])
+    if problems:
+        raise SpecError(str(path), problems)
+    return spec
+
+
+def spec_operations(path: str | os.PathLike) -> frozenset[str]:
+    """The operations a binding file binds, each checked as the binding checks it when it starts,
+    but without its connection settings (address, credentials): ``cabinet validate`` runs where
+    the billing's environment is not set. Raises ``SpecError`` with every problem."""
+    path = Path(path)
+    raw = _read(path)
+    try:
+        checked = OperationsSchema().load({"operations": raw.get("operations") if isinstance(raw, dict) else None})
+    except ValidationError as exc:
+        raise SpecError(str(path), [f"{where}: {message}" for where, message in _flatten(exc.messages)]) from None
+    problems = _path_problems(checked["operations"])
+    if problems:
+        raise SpecError(str(path), problems)
+    return frozenset(checked["operations"])
+
+
+def _read(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise SpecError(str(path), [f"cannot read it: {exc}"]) from None
+
+
+def _path_problems(operations: dict[str, Any]) -> list[str]:
+    """A ``{name}`` in an operation's path that is not one of its parameters."""
+    problems = []
+    for name, operation in operations.items():
         names = set(re.findall(r"\{([a-z_]+)\}", operation["path"]))
         unknown = names - {p.name for p in OPERATIONS[name].params}
         if unknown:
             problems.append(f"operations.{name}.path: {', '.join(sorted(unknown))} is not a parameter of {name} "
                             f"(it has {', '.join(p.name for p in OPERATIONS[name].params) or 'none'})")
-    if problems:
-        raise SpecError(str(path), problems)
-    return spec
+    return problems
 
 
 def _fill(value: Any, environ: dict[str, str], missing: set[str]) -> Any:
@@ -217,4 +254,4 @@ def _flatten(messages: Any, where: str = "") -> list[tuple[str, str]]:
     return [(where or "(file)", str(messages))]
 
 
-__all__ = ["load_spec", "SpecError", "OPTIONS"]
+__all__ = ["load_spec", "spec_operations", "SpecError", "OPTIONS"]
