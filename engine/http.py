@@ -27,7 +27,13 @@ DEFAULT_TIMEOUT = (3.05, 10.0)          # seconds: connect, read
 
 
 class HttpUnavailable(Exception):
-    """The other side could not be used: refused, timed out, dropped, a 5xx, or the breaker is open."""
+    """The other side could not be used: refused, timed out, dropped, a 5xx, or the breaker is open.
+    ``sent``: the last request may have reached it (no answer came, the connection dropped after
+    sending, a gateway timed out waiting for it): what it asked may have been done."""
+
+    def __init__(self, message: str, sent: bool = False):
+        super().__init__(message)
+        self.sent = sent
 
 
 class CircuitOpen(HttpUnavailable):
@@ -179,30 +185,40 @@ class HttpClient:
         budget = sum(timeout) * (1 + (self.retries if idempotent else 0))
         deadline = time.monotonic() + budget
         attempts = 1 + (self.retries if idempotent else 0)
+        sent = False                # did any attempt maybe reach the other side?
         for attempt in range(attempts):
             if self.breaker is not None and not self.breaker.allow():
-                raise CircuitOpen(f"{_where(target)}: not called, the circuit is open after repeated failures")
+                raise CircuitOpen(f"{_where(target)}: not called, the circuit is open after repeated failures",
+                                  sent=sent)
             try:
                 all_headers = {**(self.auth.headers(self) if self.auth and authenticate else {}), **(headers or {})}
                 response = self.session.request(method, target, params=params, json=json, data=data, files=files,
                                                 headers=all_headers, timeout=timeout, allow_redirects=False)
+            except requests.ConnectTimeout:
+                problem, sent = f"{method} {_where(target)} cannot be reached (no connection in {timeout[0]:g} s)", sent
             except requests.Timeout:
-                problem = f"{method} {_where(target)} did not answer in {timeout[1]:g} s"
+                problem, sent = f"{method} {_where(target)} did not answer in {timeout[1]:g} s", True
             except requests.ConnectionError as exc:
-                problem = f"{method} {_where(target)} cannot be reached ({_reason(exc)})"
+                if _before_sending(exc):
+                    problem = f"{method} {_where(target)} cannot be reached ({_reason(exc)})"
+                else:
+                    problem, sent = f"{method} {_where(target)} dropped the connection without an answer " \
+                                    f"({_reason(exc)})", True
             except requests.RequestException as exc:
-                problem = f"{method} {_where(target)} failed ({type(exc).__name__})"
+                problem, sent = f"{method} {_where(target)} failed ({type(exc).__name__})", True
             else:
                 if response.status_code < 500 or not self.server_errors_unavailable:
                     if self.breaker is not None:
                         self.breaker.succeeded()
                     return response
                 problem = f"{method} {_where(target)} answered HTTP {response.status_code}"
+                # a gateway that gave up waiting: the request went on to the service behind it
+                sent = sent or response.status_code in (502, 504)
             if self.breaker is not None:
                 self.breaker.failed()
             pause = self.backoff * 2 ** attempt
             if attempt + 1 >= attempts or time.monotonic() + pause >= deadline:
-                raise HttpUnavailable(problem)
+                raise HttpUnavailable(problem, sent=sent)
             log.info("retrying in %.2f s: %s", pause, problem)
             time.sleep(pause)
         raise HttpUnavailable("no attempt was made")          # attempts >= 1: never reached
@@ -215,6 +231,19 @@ def _where(url: str) -> str:
     """The address without its query (a query may carry a secret)."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+
+def _before_sending(exc: requests.ConnectionError) -> bool:
+    """The connection failed before the request went out (refused, no such host, no route): the
+    other side never saw it. A connection reset or closed after sending may have been read."""
+    from urllib3.exceptions import NewConnectionError
+    seen, cause = set(), exc.args[0] if exc.args else None
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, NewConnectionError):
+            return True
+        cause = getattr(cause, "reason", None) or cause.__cause__ or cause.__context__
+    return False
 
 
 def _reason(exc: Exception) -> str:

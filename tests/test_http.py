@@ -76,6 +76,44 @@ def test_a_slow_answer_is_cut_at_the_timeout(server):
     assert [(method, path) for method, path, _ in _Server.seen] == [("GET", "/slow")]     # not retried
 
 
+def test_it_says_whether_a_failed_request_may_have_reached_the_other_side(server):
+    """What a lost answer to a change means depends on this: never sent, or sent and unanswered."""
+    import socket
+
+    client = HttpClient(server, timeout=(1, 0.3))
+    release = threading.Event()
+    _Server.script = [("hold", release)]
+    try:
+        with pytest.raises(HttpUnavailable) as timed_out:
+            client.send("POST", "/pay", json={"a": 1})
+    finally:
+        release.set()
+    assert timed_out.value.sent                                        # it was read, no answer came
+    _Server.script = [(503, {})]
+    with pytest.raises(HttpUnavailable) as failed:
+        client.send("POST", "/pay", json={"a": 1})
+    assert not failed.value.sent                                       # the service said it failed
+    with pytest.raises(HttpUnavailable) as refused:
+        HttpClient("http://127.0.0.1:9", timeout=(1, 1)).send("POST", "/pay", json={"a": 1})
+    assert not refused.value.sent                                      # nothing listened: never sent
+    closing = socket.socket()
+    closing.bind(("127.0.0.1", 0))
+    closing.listen(1)
+
+    def read_then_close():
+        connection, _ = closing.accept()
+        connection.recv(65536)
+        connection.close()
+    threading.Thread(target=read_then_close, daemon=True).start()
+    try:
+        with pytest.raises(HttpUnavailable, match="dropped the connection without an answer") as dropped:
+            HttpClient(f"http://127.0.0.1:{closing.getsockname()[1]}", timeout=(1, 5)).send("POST", "/pay",
+                                                                                          json={"a": 1})
+    finally:
+        closing.close()
+    assert dropped.value.sent
+
+
 def test_the_breaker_opens_after_failures_and_closes_after_a_good_trial(server):
     clock = [0.0]
     breaker = CircuitBreaker(failures=2, reset_seconds=10, clock=lambda: clock[0])

@@ -168,3 +168,48 @@ def test_a_billing_answering_too_late_degrades_the_page_without_waiting_and_neve
     assert fault_hits(simulator) == 1                            # asked once; that answer is still due
     report = client.get("/healthz/bindings").get_json()
     assert report["operations"]["services"]["error_rate"] > 0 and report["circuit"] in ("closed", "open")
+
+
+def test_a_transfer_whose_answer_is_lost_is_checked_and_never_made_twice(simulator, make_app, monkeypatch):
+    """The billing makes the transfer and the connection drops before its answer: the cabinet says
+    it is being checked (not "nothing changed"), a second send does not reach the billing, and
+    asking again with the same key settles it without moving the money twice."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from engine.assembly.writes import reconcile
+    from engine.billing.errors import BillingOutcomeUnknown
+    from tests.conftest import action_forms, csrf_token
+
+    monkeypatch.setenv("BILLING_URL", simulator)
+    monkeypatch.setenv("BILLING_API_KEY", KEY)
+    app = make_app(binding="rest", binding_options={"spec": str(SPEC)}, demo_users=True)
+    rt = app.extensions["cabinet"]
+    client = app.test_client()
+    assert sign_in(client).status_code == 302
+
+    def balances():
+        return [rt.binding.call("account", {"account_id": a}).balance for a in ("108843", "108842")]
+
+    before = balances()
+    requests.post(f"{simulator}/__faults", json={"match": r"^POST /api/v2/contracts/108843/transfers$",
+                                                  "mode": "close_connection", "times": 1, "execute": True},
+                  headers={"X-Api-Key": KEY}, timeout=5)
+    page = client.get("/transfer?account=108843").get_data(as_text=True)
+    form = {**action_forms(page, "transfer")[0], "csrf_token": csrf_token(page), "to_account_id": "108842",
+            "amount": "10.00", "_confirmed": "1"}
+    sent = client.post("/actions/transfer", data=form)
+    assert "биллинг ещё не подтвердил" in page_text(client.get(sent.headers["Location"]))
+    assert balances() == [before[0] - Decimal("10.00"), before[1] + Decimal("10.00")]     # the billing did it
+    with pytest.raises(BillingOutcomeUnknown):       # what the binding says of a change sent without an answer
+        requests.post(f"{simulator}/__faults", json={"match": r"^POST /api/v2/contracts/108843/transfers$",
+                                                      "mode": "close_connection", "times": 1, "execute": False},
+                      headers={"X-Api-Key": KEY}, timeout=5)
+        rt.binding.call("transfer", {"from_account_id": "108843", "to_account_id": "108842",
+                                     "amount": Decimal("1.00"), "request_id": uuid.uuid4().hex})
+    requests.delete(f"{simulator}/__faults", headers={"X-Api-Key": KEY}, timeout=5)
+
+    client.post("/actions/transfer", data=form)      # sent again: the engine does not ask the billing
+    assert reconcile(rt.binding, rt.writes, settle_after=timedelta(0))      # asked again with the same key
+    assert "Мы проверили ваш прошлый запрос: он выполнен." in page_text(client.get("/"))
+    assert balances() == [before[0] - Decimal("10.00"), before[1] + Decimal("10.00")]

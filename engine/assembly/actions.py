@@ -9,11 +9,13 @@ from typing import Any, Callable, Mapping
 
 from ..schema.expressions import Text
 from ..schema.model import ActionSpec
+from ..state.writes import BillingWrites
 from .calls import CallSession, Outcome
 from .ownership import NotOwned, OwnershipUnknown
 from .params import CallContext, InvalidParam, NotForThisUser, fill_params
 from .screen import ScreenRequest, load_screen
 from .submission import FormRefused, FormUnavailable, check_form
+from .writes import perform_write
 
 
 @dataclass
@@ -23,7 +25,7 @@ class ActionOutcome:
     screen: str                                      # where to go next
     params: dict[str, str] = field(default_factory=dict)
     invalid_param: str | None = None
-    result: str = "ok"                               # for the audit log: ok | refused | failed | invalid
+    result: str = "ok"                               # for the audit log: ok | refused | failed | invalid | unknown
     redirect: str | None = None                      # a handler's own destination (sign-out: the sign-in page)
     gateway_redirect: str | None = None              # a payment gateway's page (checked by the web layer)
     errors: dict[str, str] = field(default_factory=dict)   # input name -> why its value was refused
@@ -147,12 +149,22 @@ def run_action(req: ScreenRequest, action: ActionSpec, posted: Mapping[str, str]
 
 
 def perform_action(req: ScreenRequest, prepared: PreparedAction, calls: CallSession,
-                   perform: Callable[[str, dict], Outcome] | None = None) -> ActionOutcome:
+                   perform: Callable[[str, dict], Outcome] | None = None,
+                   writes: BillingWrites | None = None) -> ActionOutcome:
+    """``writes``: the engine's store of billing writes (``BillingWrites``): a change runs once per
+    idempotency key, and one whose answer was lost is kept as unknown and settled later."""
     _ = req.gettext
     action, back_screen, back_params, params = (prepared.action, prepared.back_screen, prepared.back_params,
                                                 prepared.params)
     assert action.operation is not None     # prepare_action runs only actions with an operation
-    outcome = (perform or calls.call)(action.operation.name, params)
+    if perform is not None:
+        outcome = perform(action.operation.name, params)
+    else:
+        outcome = perform_write(calls, writes, action.operation, params, req.identity.login or "anonymous")
+    if outcome.error == "unknown":
+        return ActionOutcome(False, _("The request was sent, but the billing has not confirmed it yet. We are "
+                                      "checking whether it went through: please do not send it again. The "
+                                      "result will be shown here."), back_screen, back_params, result="unknown")
     if outcome.error == "rejected":
         return ActionOutcome(False, outcome.reason or _("The request was refused."), back_screen, back_params,
                              result="refused")

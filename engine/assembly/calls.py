@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from ..billing.contract import BillingBinding
-from ..billing.errors import BillingError, BillingNotFound, BillingRejected, BillingUnavailable, OperationNotSupported
+from ..billing.errors import (
+    BillingError, BillingNotFound, BillingOutcomeUnknown, BillingRejected, BillingUnavailable, OperationNotSupported,
+)
 from ..billing.records import as_data
 
 log = logging.getLogger(__name__)
@@ -44,7 +46,9 @@ class Outcome:
     """The result of one call: ``value`` (records turned into plain data) or an ``error``."""
 
     value: Any = None
-    error: str | None = None        # unavailable | timeout | rejected | not_found | unsupported | forbidden | invalid
+    #: unavailable | timeout | unknown | rejected | not_found | unsupported | forbidden | invalid;
+    #: ``unknown``: a change was sent and no answer came (it may have been carried out)
+    error: str | None = None
     reason: str = ""                # subscriber-facing text for "rejected"
     record: Any = None              # the typed record, for the engine's own checks
     window: Window | None = None    # the page of a long list the call asked for (None: all of it)
@@ -113,6 +117,9 @@ class CallSession:
             return Outcome(error="not_found")
         except OperationNotSupported:
             return Outcome(error="unsupported")
+        except BillingOutcomeUnknown as exc:
+            log.warning("billing operation %s sent, no answer: %s", operation, exc)
+            return Outcome(error="unknown")
         except BillingUnavailable as exc:
             log.warning("billing operation %s unavailable: %s", operation, exc)
             return Outcome(error="unavailable")

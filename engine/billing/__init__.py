@@ -5,12 +5,15 @@ import importlib
 
 from ..registry import Registry
 from .contract import OPERATIONS, BillingBinding, Operation, Param
-from .errors import BillingError, BillingNotFound, BillingRejected, BillingUnavailable, OperationNotSupported
+from .errors import (
+    BillingError, BillingNotFound, BillingOutcomeUnknown, BillingRejected, BillingUnavailable, OperationNotSupported,
+)
 from .records import Page
 
 __all__ = [
     "OPERATIONS", "BillingBinding", "Operation", "Param", "BillingError", "BillingNotFound",
-    "BillingRejected", "BillingUnavailable", "OperationNotSupported", "Page", "binding_registry", "resolve_binding",
+    "BillingOutcomeUnknown", "BillingRejected", "BillingUnavailable", "OperationNotSupported", "Page",
+    "binding_registry", "resolve_binding",
 ]
 
 

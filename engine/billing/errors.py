@@ -10,6 +10,13 @@ class BillingUnavailable(BillingError):
     """The billing could not answer: outage, timeout, malformed answer. Worth retrying later."""
 
 
+class BillingOutcomeUnknown(BillingUnavailable):
+    """A request that changes something was sent, but no answer came back (a read timeout, the
+    connection dropped): it may or may not have been carried out. The engine keeps it as unknown
+    and asks again with the same idempotency key until the billing says what became of it; it is
+    never reported as "nothing changed"."""
+
+
 class BillingRejected(BillingError):
     """The billing refused a request for a reason the subscriber should read.
 

@@ -38,7 +38,8 @@ def screen(screen_id: str):
 
 
 # how a refused or failed action answers: the status and the HTTP code
-_STATUS = {"invalid": 422, "refused": 409, "failed": 503, "forbidden": 404}
+# "unknown": sent, not confirmed by the billing yet; being checked (202: accepted, not done)
+_STATUS = {"invalid": 422, "refused": 409, "failed": 503, "forbidden": 404, "unknown": 202}
 
 
 @blueprint.route("/actions/<action_id>", methods=["POST"])

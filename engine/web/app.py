@@ -116,6 +116,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     if settings.demo_users:
         from ..billing.demo import DEMO_USERS
         UserStore(db).ensure(DEMO_USERS)
+    rt.settle_writes(WRITES_SETTLE_SECONDS)    # changes whose answer was lost, asked about again
 
     # 6. Extensions: CSRF on every POST; languages; rate limits (before auth, whose views use them).
     csrf.init_app(app)
@@ -208,6 +209,7 @@ def _media_url(path: str) -> str:
 
 
 STATIC_MAX_AGE = 3600
+WRITES_SETTLE_SECONDS = 30
 
 
 def _install_static(app: Flask, settings: Settings) -> None:

@@ -7,7 +7,7 @@ from typing import Any, Mapping, cast
 from zoneinfo import ZoneInfo
 
 from flask import abort, get_flashed_messages, request, session, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext as _
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError, MapAdapter
 
@@ -19,11 +19,14 @@ from ..assembly.screen import Identity, ScreenRequest, run_screen
 from ..assembly.views import PageView
 from ..kinds.formatting import Formatter
 from ..schema.model import Cabinet, ScreenSpec
+from ..state.writes import DONE, REFUSED
 from .i18n import template_gettext
 from .routes import Route
 from .runtime import LiveCabinet, live, runtime
 
 SESSION_ACCOUNT = "account"
+#: set when a change's answer was lost: this user's pages then say what it came to once known
+WRITES_UNSETTLED = "writes_unsettled"
 
 
 class FlaskLinks:
@@ -99,12 +102,35 @@ def screen_request(screen: ScreenSpec, params: Mapping[str, str], identity: Iden
         formatter=formatter_for(cabinet), links=links(), gettext=template_gettext,
         today=datetime.now(ZoneInfo(cabinet.operator.timezone)).date(),
         # with categories Flask gives (category, message) pairs; its annotation also allows plain messages
-        flash=cast("list[tuple[str, str]]", get_flashed_messages(with_categories=True)) if with_flash else [],
+        flash=_with_writes_news(cast("list[tuple[str, str]]", get_flashed_messages(with_categories=True)), identity)
+        if with_flash else [],
         account_named=bool(named),
         query={k: v for k, v in request.args.items() if k != "account"},
         run_handler=lambda name, params: _handler_data(name, params, identity, cabinet),
         submitted=submitted,
     )
+
+
+def _with_writes_news(flashed: list[tuple[str, str]], identity: Identity) -> list[tuple[str, str]]:
+    """The page's messages, and what became of this user's changes whose answer was lost (asked
+    only while one is unsettled); "still being checked" only on a page that says nothing else
+    (the action's own answer already says so)."""
+    if not session.get(WRITES_UNSETTLED):
+        return flashed
+    news, waiting = list(flashed), False
+    for write in runtime().writes.news_for(identity.login or "anonymous"):
+        if write.state == DONE:
+            news.append(("success", _("We have checked your earlier request: it went through.")))
+        elif write.state == REFUSED:
+            news.append(("error", _("We have checked your earlier request: it was not carried out. %(reason)s",
+                                    reason=write.reason).strip()))
+        else:
+            waiting = True
+    if not waiting:
+        session.pop(WRITES_UNSETTLED, None)
+    elif not flashed:
+        news.append(("info", _("Your earlier request is still being checked. Please do not send it again.")))
+    return news
 
 
 def _handler_data(name: str, params: dict, identity: Identity, cabinet: Cabinet) -> Outcome:

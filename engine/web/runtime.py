@@ -30,6 +30,7 @@ from ..payments.ledger import Ledger
 from .routes import Route, route_of
 from ..state import Database
 from ..state.outbox import Outbox
+from ..state.writes import BillingWrites
 from .handlers import handler_operations
 
 if TYPE_CHECKING:      # the app factory makes these; they import this module
@@ -182,6 +183,18 @@ class Runtime:
             self.scheduler.start()
         self.scheduler.add_job(job, "interval", seconds=seconds, args=list(args), kwargs=kwargs or {},
                                max_instances=1, coalesce=True, id=job_id)
+
+    @property
+    def writes(self) -> BillingWrites:
+        """Changes asked of the billing, by their idempotency keys (engine/state/writes.py)."""
+        return BillingWrites(self.db)
+
+    def settle_writes(self, interval: float) -> None:
+        """Ask the billing again about changes whose answer was lost, every ``interval`` seconds
+        (safe in several processes: the same key, asked twice, has one effect)."""
+        from ..assembly.writes import reconcile
+
+        self.every(interval, lambda: reconcile(self.binding, self.writes), "settle-writes")
 
     def handler_services(self) -> HandlerServices:
         return HandlerServices(self.db, self.settings, self.outbox, self.payments)

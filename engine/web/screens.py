@@ -18,7 +18,7 @@ from ..assembly.submission import CONTROL_NAMES
 from ..schema.model import Cabinet
 from ..state.submissions import Submissions, submission_key
 from .auth import audit, current_identity
-from .pages import SESSION_ACCOUNT, build_page, links, match_screen, screen_request, url_adapter
+from .pages import SESSION_ACCOUNT, WRITES_UNSETTLED, build_page, links, match_screen, screen_request, url_adapter
 from .extensions import rate_limited
 from .redirects import safe_next
 from .runtime import live, runtime
@@ -103,7 +103,7 @@ def action(action_id: str):
         page = build_page(done.cabinet.screens[outcome.screen], outcome.params, done.identity, with_flash=False,
                           submitted=done.submitted)
         return render_template("screen.html", page=page), 422
-    flash(outcome.message, "success" if outcome.ok else "error")
+    flash(outcome.message, "success" if outcome.ok else ("warning" if outcome.result == "unknown" else "error"))
     if outcome.redirect:
         return redirect(safe_next(outcome.redirect))
     return redirect(done.next_url)
@@ -184,9 +184,11 @@ def act(action_id: str, posted: dict[str, str]) -> Acted:
             if handler is not None:
                 context = HandlerContext(identity, req.formatter.locale, cabinet, rt.handler_services())
                 perform = partial(_perform_handler, handler, context)
-            outcome = perform_action(req, prepared, rt.calls(), perform)
+            outcome = perform_action(req, prepared, rt.calls(), perform, rt.writes)
             if outcome.result in ("ok", "refused"):     # settled; an unknown outcome may be tried again
                 submissions.record(submission, action_id, _replayable(outcome))
+            elif outcome.result == "unknown":
+                session[WRITES_UNSETTLED] = True        # its pages say what became of it, once known
     except NotOwned:
         audit(f"action:{action_id}", "forbidden", actor=actor, details={"form": recorded})
         abort(404)

@@ -96,3 +96,22 @@ class NaiveTimesBilling(DemoBilling):
         from dataclasses import replace
         entries = super().history(account_id, date_from, date_to)
         return [replace(entry, at=entry.at.replace(tzinfo=None)) for entry in entries]
+
+
+class LostAnswerBilling(DemoBilling):
+    """Carries out a transfer and then loses its answer, as when the connection drops after the
+    billing did the work, while ``losing`` is set; counts the transfers it was asked for."""
+
+    losing = True
+
+    def __init__(self, **options):
+        super().__init__(**options)
+        self.transfers_asked: list[str] = []
+
+    def transfer(self, from_account_id, to_account_id, amount, request_id):
+        from engine.billing.errors import BillingOutcomeUnknown
+        self.transfers_asked.append(request_id)
+        receipt = super().transfer(from_account_id, to_account_id, amount, request_id)
+        if self.losing:
+            raise BillingOutcomeUnknown("transfer: the connection dropped after the request was sent")
+        return receipt

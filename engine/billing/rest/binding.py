@@ -20,8 +20,8 @@ from marshmallow import Schema, fields
 
 from ...http import ApiKeyAuth, BasicAuth, BearerAuth, CircuitBreaker, HttpClient, HttpUnavailable, \
     OAuth2ClientCredentials
-from ..contract import BillingBinding
-from ..errors import BillingNotFound, BillingRejected, BillingUnavailable, OperationNotSupported
+from ..contract import OPERATIONS, BillingBinding
+from ..errors import BillingNotFound, BillingOutcomeUnknown, BillingRejected, BillingUnavailable, OperationNotSupported
 from ..typed import WrongData, build
 from .functions import OPTIONS
 from .spec import load_spec
@@ -96,6 +96,9 @@ class RestBinding(BillingBinding):
         try:
             response = self.http.send(method, path, params=query, **call)
         except HttpUnavailable as exc:
+            if exc.sent and OPERATIONS[operation].mutation:
+                # a change that may have been made: the engine asks again with the same key
+                raise BillingOutcomeUnknown(f"{operation}: {exc}") from None
             raise BillingUnavailable(f"{operation}: {exc}") from None
         body = None
         if response.content:
