@@ -112,7 +112,7 @@ def test_validate_reads_the_rest_bindings_file(tmp_path):
     smaller.write_text(text.replace("\n  bonuses:", "\n  bonuses_gone:"), encoding="utf-8")
     result = CliRunner().invoke(main, ["validate", str(demo), "--binding", "rest", "--spec", str(smaller)])
     assert result.exit_code == 1
-    assert "operations.bonuses_gone.key: 'bonuses_gone' is not an operation of the contract" in result.output
+    assert "operations.bonuses_gone: 'bonuses_gone' is not an operation of the contract" in result.output
 
     without = tmp_path / "without.yaml"
     start = text.index("\n  bonuses:")

@@ -192,3 +192,93 @@ def test_a_rest_binding_follows_next_page_links(server, tmp_path):
     assert [(i.id, i.price) for i in items] == [("a", Decimal("10.00")), ("b", Decimal("2.50"))]
     assert [path for _, path, _ in _Server.seen] == ["/offers", "/offers?p=2"]
     binding.close()
+
+
+def _binding(tmp_path, server, text: str):
+    from engine.billing.rest import RestBinding
+    spec = tmp_path / "binding.yaml"
+    spec.write_text(text, encoding="utf-8")
+    return RestBinding(str(spec), {"URL": server})
+
+
+def test_a_rest_binding_reads_offset_pages(server, tmp_path):
+    binding = _binding(tmp_path, server, (
+        "base_url: ${URL}\n"
+        "operations:\n"
+        "  catalog:\n"
+        "    path: /offers\n"
+        "    paginate: {items: rows, offset_param: skip, size_param: take, size: 2}\n"
+        "    result: \"[*].{id: code, name: code, category: 'service', price: decimal(price)}\"\n"))
+    row = lambda code: {"code": code, "price": "1.00"}          # noqa: E731
+    _Server.script = [(200, {"rows": [row("a"), row("b")]}), (200, {"rows": [row("c"), row("d")]}),
+                      (200, {"rows": [row("e")]})]
+    assert [i.id for i in binding.call("catalog", {})] == ["a", "b", "c", "d", "e"]
+    assert [path for _, path, _ in _Server.seen] == ["/offers?skip=0&take=2", "/offers?skip=2&take=2",
+                                                     "/offers?skip=4&take=2"]
+    binding.close()
+
+
+def test_a_rest_binding_reads_the_calls_parameters_in_results_and_its_own_error_rules_first(server, tmp_path):
+    from engine.billing.errors import BillingRejected, BillingUnavailable
+    binding = _binding(tmp_path, server, (
+        "base_url: ${URL}\n"
+        "errors:\n"
+        "  - {when: \"status == `409`\", error: unavailable}\n"
+        "operations:\n"
+        "  bonuses:\n"
+        "    path: /points/{account_id}\n"
+        "    errors:\n"
+        "      - {when: \"status == `409`\", error: rejected, reason: \"join('', ['Лицевой счёt ', param('account_id'),"
+        " ': ', body.msg])\"}\n"
+        "    result: \"{account_id: param('account_id'), points: decimal(balance)}\"\n"
+        "  account:\n"
+        "    path: /contracts/{account_id}\n"
+        "    result: \"{id: param('account_id'), number: no, holder: who, currency: 'RUB', balance: decimal(sum),"
+        " status: 'active'}\"\n"))
+    _Server.script = [(200, {"balance": 120}), (409, {"msg": "нет программы"}), (409, {})]
+    bonuses = binding.call("bonuses", {"account_id": "108842"})
+    assert bonuses.account_id == "108842" and bonuses.points == 120          # the id from the call, not the answer
+    with pytest.raises(BillingRejected, match="Лицевой счёt 108842: нет программы"):    # the operation's own rule
+        binding.call("bonuses", {"account_id": "108842"})
+    with pytest.raises(BillingUnavailable):                                  # the file's rule for the others
+        binding.call("account", {"account_id": "108842"})
+    binding.close()
+
+
+def test_a_rest_binding_reads_naive_times_in_its_zone_and_zero_dates_as_none(server, tmp_path):
+    from zoneinfo import ZoneInfo
+
+    from engine.billing.errors import BillingUnavailable
+    operations = (
+        "operations:\n"
+        "  history:\n"
+        "    path: /ops/{account_id}\n"
+        "    result: \"[*].{id: str(n), at: at, kind: 'payment', amount: decimal(sum), description: 'x'}\"\n"
+        "  promised_payment_terms:\n"
+        "    path: /credit/{account_id}\n"
+        "    result: \"{amount: decimal(sum), repay_days: `3`, interval_days: `25`, eligible: ok, repay_by: until}\"\n")
+    zoned = _binding(tmp_path, server, "base_url: ${URL}\ntimezone: Europe/Moscow\n" + operations)
+    _Server.script = [(200, [{"n": 1, "at": "2026-12-01 10:00:00", "sum": "100"}]),
+                      (200, {"sum": "1500", "ok": True, "until": "0000-00-00"})]
+    [entry] = zoned.call("history", {"account_id": "1", "date_from": date(2026, 12, 1), "date_to": date(2026, 12, 31)})
+    assert entry.at.tzinfo == ZoneInfo("Europe/Moscow") and entry.at.hour == 10   # Moscow's ten o'clock
+    assert zoned.call("promised_payment_terms", {"account_id": "1"}).repay_by is None      # "no date"
+    zoned.close()
+    unzoned = _binding(tmp_path, server, "base_url: ${URL}\n" + operations)
+    _Server.script = [(200, [{"n": 1, "at": "2026-12-01 10:00:00", "sum": "100"}])]
+    with pytest.raises(BillingUnavailable, match=r"history\[0\].at: '2026-12-01 10:00:00' is a time without its zone"):
+        unzoned.call("history", {"account_id": "1", "date_from": date(2026, 12, 1), "date_to": date(2026, 12, 31)})
+    unzoned.close()
+
+
+def test_a_binding_file_with_a_wrong_zone_or_two_paging_styles_is_refused(tmp_path):
+    from engine.billing.rest import SpecError, load_spec
+    spec = tmp_path / "bad.yaml"
+    spec.write_text("base_url: http://127.0.0.1:1\ntimezone: Moscow/Europe\noperations:\n  catalog:\n"
+                    "    path: /offers\n    paginate: {items: rows, offset_param: skip, page_param: p}\n"
+                    "    result: '@'\n", encoding="utf-8")
+    with pytest.raises(SpecError) as refused:
+        load_spec(spec, {})
+    problems = "\n".join(refused.value.problems)
+    assert "timezone: 'Moscow/Europe' is not a time zone" in problems
+    assert "operations.catalog.paginate: give one of page_param" in problems

@@ -3,7 +3,9 @@
 ``build(hint, value)`` follows the type hints of the record classes: dataclasses from mappings,
 ``Decimal`` from numbers or numeric strings (never from floats' binary noise: they go through
 ``str``), dates and datetimes from ISO strings, enums from their values, optional fields from
-``None`` or absence. A value of the wrong type raises ``WrongData`` naming the place
+``None`` or absence (and a date a billing writes as "no date": ``0000-00-00``, empty text). A time
+without its zone is read in ``zone`` (the binding file's ``timezone``); with no zone given it is an
+error, never silently UTC. A value of the wrong type raises ``WrongData`` naming the place
 (``services[2].tariff.fee: expected an amount, got 'abc'``) — a billing that answers nonsense is
 an unavailable billing, not a crash.
 """
@@ -14,10 +16,13 @@ import dataclasses
 import enum
 import types
 import typing
-from datetime import date, datetime, timezone
+from datetime import date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any, Union
+
+#: how billings write "no date" (MySQL's zero date, an empty field)
+EMPTY_DATES = frozenset({"", "0000-00-00", "0000-00-00 00:00:00", "0000-00-00T00:00:00"})
 
 
 class WrongData(ValueError):
@@ -31,35 +36,35 @@ def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
-def build(hint: Any, value: Any, where: str = "") -> Any:
+def build(hint: Any, value: Any, where: str = "", zone: tzinfo | None = None) -> Any:
     origin = typing.get_origin(hint)
     if origin in (Union, types.UnionType):
         options = [a for a in typing.get_args(hint) if a is not type(None)]
-        if value is None:
+        if value is None or (options[0] in (date, datetime) and isinstance(value, str) and value in EMPTY_DATES):
             if len(options) < len(typing.get_args(hint)):
                 return None
             raise WrongData(where, "is missing")
-        return build(options[0], value, where)
+        return build(options[0], value, where, zone)
     if origin in (list, tuple, collections.abc.Sequence):
         if not isinstance(value, list):
             raise WrongData(where, f"expected a list, got {_show(value)}")
         item = typing.get_args(hint)[0]
-        built = [build(item, v, f"{where}[{i}]") for i, v in enumerate(value)]
+        built = [build(item, v, f"{where}[{i}]", zone) for i, v in enumerate(value)]
         return tuple(built) if origin is tuple else built
     if origin is dict or hint is dict:
         if not isinstance(value, dict):
             raise WrongData(where, f"expected a mapping, got {_show(value)}")
         return dict(value)
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        return _record(hint, value, where)
+        return _record(hint, value, where, zone)
     if hint is Any:
         return value
-    if value is None:
+    if value is None or (hint in (date, datetime) and isinstance(value, str) and value in EMPTY_DATES):
         raise WrongData(where, "is missing")
-    return _scalar(hint, value, where)
+    return _scalar(hint, value, where, zone)
 
 
-def _record(cls: type, value: Any, where: str) -> Any:
+def _record(cls: type, value: Any, where: str, zone: tzinfo | None) -> Any:
     if not isinstance(value, dict):
         raise WrongData(where, f"expected an object, got {_show(value)}")
     hints = _hints(cls)
@@ -75,11 +80,11 @@ def _record(cls: type, value: Any, where: str) -> Any:
                 values[f.name] = None
                 continue
             raise WrongData(here, "is missing")
-        values[f.name] = build(hints[f.name], value[f.name], here)
+        values[f.name] = build(hints[f.name], value[f.name], here, zone)
     return cls(**values)
 
 
-def _scalar(hint: Any, value: Any, where: str) -> Any:
+def _scalar(hint: Any, value: Any, where: str, zone: tzinfo | None = None) -> Any:
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
         try:
             return hint(value)
@@ -110,7 +115,12 @@ def _scalar(hint: Any, value: Any, where: str) -> Any:
         return amount
     if hint is datetime:
         moment = _iso(datetime, value, where)
-        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        if moment.tzinfo is not None:
+            return moment
+        if zone is None:
+            raise WrongData(where, f"{_show(value)} is a time without its zone: give the binding file the "
+                                   f"billing's timezone (timezone: Europe/Moscow)")
+        return moment.replace(tzinfo=zone)
     if hint is date:
         if isinstance(value, str) and "T" in value:
             return _iso(datetime, value, where).date()

@@ -23,7 +23,7 @@ from ...http import ApiKeyAuth, BasicAuth, BearerAuth, CircuitBreaker, HttpClien
 from ..contract import OPERATIONS, BillingBinding
 from ..errors import BillingNotFound, BillingOutcomeUnknown, BillingRejected, BillingUnavailable, OperationNotSupported
 from ..typed import WrongData, build
-from .functions import OPTIONS
+from .functions import OPTIONS, options_for
 from .spec import load_spec
 
 log = logging.getLogger(__name__)
@@ -77,6 +77,9 @@ class RestBinding(BillingBinding):
         body = _jsonable(_search(spec["body"], context)) if spec.get("body") is not None else None
         timeout = (spec["timeout"]["connect"], spec["timeout"]["read"]) if spec.get("timeout") else None
         call = dict(headers=headers, json=body, timeout=timeout, idempotent=spec.get("idempotent"))
+        # param('name') in a result or an error rule reads this call's parameters
+        options = options_for(context)
+        call["options"] = options
         if spec.get("paginate"):
             answer = self._pages(operation, spec, path, query, call)
         else:
@@ -84,15 +87,17 @@ class RestBinding(BillingBinding):
         try:
             mapped = answer
             for step in spec["result"]:
-                mapped = step.search(mapped, options=OPTIONS)
+                mapped = step.search(mapped, options=options)
         except Exception as exc:            # a JMESPath type error on an answer of the wrong shape
             raise BillingUnavailable(f"{operation}: the billing's answer does not fit the binding: {exc}") from None
         try:
-            return build(result_type(operation), mapped, operation)
+            return build(result_type(operation), mapped, operation, self.spec.get("timezone"))
         except WrongData as exc:
             raise BillingUnavailable(f"the billing's answer does not fit the contract: {exc}") from None
 
     def _answer(self, operation: str, method: str, path: str, query: Mapping, call: dict) -> Any:
+        call = dict(call)
+        options = call.pop("options", OPTIONS)
         try:
             response = self.http.send(method, path, params=query, **call)
         except HttpUnavailable as exc:
@@ -109,7 +114,7 @@ class RestBinding(BillingBinding):
                     raise BillingUnavailable(f"{operation}: the billing answered something that is not JSON "
                                              f"(HTTP {response.status_code})") from None
         if response.status_code >= 400:
-            raise self._error(operation, response.status_code, body)
+            raise self._error(operation, response.status_code, body, options)
         return body
 
     def _pages(self, operation: str, spec: Mapping, path: str, query: Mapping, call: dict) -> list:
@@ -127,7 +132,10 @@ class RestBinding(BillingBinding):
             raise BillingUnavailable(f"{operation}: more than {paginate['max_pages']} pages")
         size = paginate["size"]
         for page in range(1, paginate["max_pages"] + 1):
-            params = {**query, paginate["page_param"]: page}
+            if paginate.get("offset_param"):     # items skipped: as many as were read so far
+                params = {**query, paginate["offset_param"]: len(items)}
+            else:
+                params = {**query, paginate["page_param"]: page}
             if paginate.get("size_param"):
                 params[paginate["size_param"]] = size
             body = self._answer(operation, spec["method"], path, params, call)
@@ -147,16 +155,16 @@ class RestBinding(BillingBinding):
             raise BillingUnavailable(f"{operation}: a page's items are not a list")
         return batch
 
-    def _error(self, operation: str, status: int, body: Any) -> Exception:
+    def _error(self, operation: str, status: int, body: Any, options=OPTIONS) -> Exception:
         answer = {"status": status, "body": body}
-        for rule in self.spec["errors"]:
+        for rule in [*self.spec["operations"][operation]["errors"], *self.spec["errors"]]:
             try:
-                matched = rule["when"].search(answer, options=OPTIONS)
+                matched = rule["when"].search(answer, options=options)
             except Exception:                   # noqa: BLE001 — a rule that does not apply to this shape
                 matched = False
             if not matched:
                 continue
-            reason, code = _text(rule.get("reason"), answer), _text(rule.get("code"), answer)
+            reason, code = _text(rule.get("reason"), answer, options), _text(rule.get("code"), answer, options)
             if rule["error"] == "not_found":
                 return BillingNotFound(f"{operation}: {reason or 'not found'}")
             if rule["error"] == "rejected":
@@ -178,12 +186,12 @@ def _auth(spec: Mapping[str, Any]):
     return None
 
 
-def _text(expression, answer: Any) -> str:
+def _text(expression, answer: Any, options=OPTIONS) -> str:
     """A rule's reason or code: text, or "" when the answer does not have it."""
     if expression is None:
         return ""
     try:
-        return str(expression.search(answer, options=OPTIONS) or "")
+        return str(expression.search(answer, options=options) or "")
     except Exception:                           # noqa: BLE001 — an answer of another shape
         return ""
 

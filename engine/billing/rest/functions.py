@@ -1,7 +1,8 @@
 """JMESPath functions a binding file may use besides JMESPath's own, for what billings do to money
 and ids: ``kopecks(n)`` (minor units to an amount), ``to_kopecks(amount)`` (an amount to minor
 units), ``decimal(x)`` (a number or numeric text to an exact amount), ``str(x)`` (any scalar as
-text, for ids given as numbers), ``lookup(code, `{...}`)`` (the billing's codes to the contract's)."""
+text, for ids given as numbers), ``lookup(code, `{...}`)`` (the billing's codes to the contract's),
+``param('name')`` (a parameter of the call, in a result or an error rule)."""
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
@@ -24,6 +25,14 @@ def _amount(value) -> Decimal:
 
 
 class BindingFunctions(ArithmeticFunctions):
+    def __init__(self, params: dict | None = None):
+        super().__init__()
+        self.params = params or {}
+
+    @functions.signature({"types": ["string"]})
+    def _func_param(self, name):
+        """A parameter of the operation's call (``param('account_id')``), or null."""
+        return self.params.get(name)
     @functions.signature({"types": ["number", "string", "null"]})
     def _func_kopecks(self, value):
         return None if value is None else (_amount(value) / 100).quantize(CENT)
@@ -48,3 +57,8 @@ class BindingFunctions(ArithmeticFunctions):
 
 
 OPTIONS = jmespath.Options(custom_functions=BindingFunctions())
+
+
+def options_for(params: dict) -> jmespath.Options:
+    """The functions with ``param()`` reading this call's parameters."""
+    return jmespath.Options(custom_functions=BindingFunctions(params))

@@ -4,11 +4,12 @@ reported with its place, like a cabinet schema's.
 
 ```yaml
 base_url: ${BILLING_URL}                     # ${NAME}: from the environment (secrets stay out of the file)
+timezone: Europe/Moscow                      # the zone of times the billing writes without one
 auth: {type: api_key, header: X-Api-Key, value: "${BILLING_API_KEY}"}
 timeout: {connect: 2, read: 5}               # seconds, per call
 retries: {attempts: 2, backoff: 0.2}         # extra attempts, for idempotent calls only
 circuit_breaker: {failures: 5, reset_seconds: 30}
-errors:                                      # first match wins, over {status, body}
+errors:                                      # first match wins, over {status, body} (an operation's own first)
   - {when: "status == `404`", error: not_found}
   - {when: "status == `409`", error: rejected, reason: body.fault.message}
 operations:
@@ -36,6 +37,7 @@ from .functions import OPTIONS
 ERROR_KINDS = ("not_found", "rejected", "unavailable")
 AUTH_TYPES = ("none", "bearer", "basic", "api_key", "oauth2_client_credentials")
 _ENV = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
+_DICT_ENTRY = re.compile(r"^(operations\.[^.]+)\.(?:key|value)(?=\.|$)")
 
 
 class SpecError(ValueError):
@@ -120,7 +122,8 @@ class ErrorRuleSchema(Strict):
 class PaginateSchema(Strict):
     items = Expression(required=True)              # the list in one page's answer
     page_param = fields.String()                   # page numbers ...
-    size_param = fields.String()
+    offset_param = fields.String()                 # ... or the number of items to skip ...
+    size_param = fields.String()                   # (with either: how many a page holds)
     size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=1000))
     total = Expression()                           # ... until this many items are read
     next = Expression()                            # ... or follow a next-page address
@@ -128,8 +131,12 @@ class PaginateSchema(Strict):
 
     @validates_schema
     def _one_style(self, data, **kwargs):
-        if ("page_param" in data) == ("next" in data):
-            raise ValidationError("give either page_param (numbered pages) or next (an address of the next page)")
+        styles = [name for name in ("page_param", "offset_param", "next") if name in data]
+        if len(styles) != 1:
+            raise ValidationError("give one of page_param (numbered pages), offset_param (items skipped) "
+                                  "or next (an address of the next page)")
+        if "offset_param" in data and "size_param" not in data:
+            raise ValidationError("offset_param needs size_param: the parameter saying how many items a page holds")
 
 
 class OperationSchema(Strict):
@@ -142,6 +149,7 @@ class OperationSchema(Strict):
     paginate = fields.Nested(PaginateSchema)
     result = Steps(required=True)
     timeout = fields.Nested(TimeoutSchema)
+    errors = fields.List(fields.Nested(ErrorRuleSchema), load_default=list)    # before the file's rules
 
 
 def _operations_field() -> fields.Field:
@@ -156,8 +164,22 @@ class OperationsSchema(Strict):
     operations = _operations_field()
 
 
+class TimeZone(fields.Field):
+    """An IANA time zone name (Europe/Moscow), as a tzinfo."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+        if isinstance(value, str) and value.strip():
+            try:
+                return ZoneInfo(value.strip())
+            except (ZoneInfoNotFoundError, ValueError):
+                pass
+        raise ValidationError(f"{value!r} is not a time zone; write its IANA name, such as Europe/Moscow")
+
+
 class SpecSchema(Strict):
     base_url = fields.Url(required=True, require_tld=False, schemes={"http", "https"})
+    timezone = TimeZone()          # times the billing writes without a zone are in this one
     auth = fields.Nested(AuthSchema, load_default=lambda: {"type": "none"})
     # defaults go through their schemas too, so every setting has its value
     timeout = fields.Nested(TimeoutSchema, load_default=lambda: TimeoutSchema().load({}))
@@ -248,7 +270,8 @@ def _flatten(messages: Any, where: str = "") -> list[tuple[str, str]]:
             out += _flatten(value, name)
         return out
     if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        return [(where or "(file)", m) for m in messages]
+        # marshmallow files a mapping's problems under "key" and "value": the place is the entry itself
+        return [(_DICT_ENTRY.sub(r"\1", where) or "(file)", m) for m in messages]
     if isinstance(messages, list):
         return [pair for m in messages for pair in _flatten(m, where)]
     return [(where or "(file)", str(messages))]
