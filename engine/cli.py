@@ -87,6 +87,8 @@ def validate(path: Path, binding: str, spec: Path | None) -> None:
     click.echo(f"{path}: valid. {len(cabinet.screens)} screens, {len(cabinet.actions)} actions, "
                f"locales {', '.join(cabinet.operator.locales)}; billing operations used: "
                f"{', '.join(sorted(cabinet.operations_used))}.")
+    if cabinet.hidden_note:
+        click.echo(f"Note: {cabinet.hidden_note}.")
 
 
 @main.command()

@@ -62,11 +62,12 @@ def test_five_mistakes_are_all_reported_with_paths_and_lines():
         load(FIVE_MISTAKES, capabilities_of(NoBonusesBilling))
     issues = {str(i.location.line) + " " + _path(i): i.message for i in caught.value.issues}
     assert len(caught.value.issues) == 5, caught.value
-    assert "unknown field type 'moneyy'" in issues["17 screens[0].sections[0].fields[0].type"]
-    assert "invalid JMESPath" in issues["18 screens[0].sections[0].fields[1].value"]
-    assert "unknown data source 'acount'" in issues["19 screens[0].sections[0].fields[2].value"]
-    assert "does not provide the operation 'bonuses'" in issues["13 screens[0].data.bonus.op"]
-    assert "missing translation for en" in issues["20 screens[0].sections[0].fields[3].label"]
+    assert "unknown field type 'moneyy'" in issues["18 screens[0].sections[0].fields[0].type"]
+    assert "invalid JMESPath" in issues["19 screens[0].sections[0].fields[1].value"]
+    assert "unknown data source 'acount'" in issues["20 screens[0].sections[0].fields[2].value"]
+    assert "does not provide the operation 'bonuses', and what needs it is marked required: true" in \
+        issues["14 screens[0].data.bonus.op"]
+    assert "missing translation for en" in issues["21 screens[0].sections[0].fields[3].label"]
     assert all(i.location.file.endswith("five_mistakes/cabinet.yaml") for i in caught.value.issues)
 
 

@@ -173,7 +173,8 @@ class DocumentBuilder:
         sections = [self._section(s, path + ("sections", n))
                     for n, s in enumerate(children.get(("screen", item["id"]), []))]
         return _clean({"id": item["id"], "route": item.get("route"), "title": from_rows(item.get("title")),
-                       "roles": item.get("roles") or None, "parent": ref(item.get("parent")), "data": data or None}) \
+                       "roles": item.get("roles") or None, "parent": ref(item.get("parent")), "data": data or None,
+                       "required": item.get("required") or None}) \
             | {"sections": sections}
 
     def _section(self, item: Mapping, path: Path) -> dict:
@@ -222,6 +223,7 @@ class DocumentBuilder:
     def _action(item: Mapping) -> dict:
         spec = {"id": item["id"], **{k: from_rows(item.get(k)) for k in ACTION_TEXTS},
                 **{k: ref(item.get(k)) for k in ACTION_PLAIN}, "params": _pairs_to_dict(item.get("params"))}
+        spec["required"] = spec.get("required") or None         # off is the default: not written
         return _clean(spec)
 
     def _content_item(self, name: str, item: Mapping, path: Path) -> dict:
@@ -309,7 +311,7 @@ def payloads_from_document(data: Mapping[str, Any], upload: Callable[[str], str 
         calls = [{"name": name, **call} for name, call in (screen.get("data") or {}).items()]
         screens.append(_clean({"id": screen["id"], "status": "published", "sort": order + 1,
                                "route": screen.get("route"), "title": to_rows(screen.get("title")),
-                               "roles": screen.get("roles"), "data": calls}))
+                               "roles": screen.get("roles"), "data": calls, "required": screen.get("required")}))
         if screen.get("parent"):
             parents[screen["id"]] = screen["parent"]
         for position, section in enumerate(screen.get("sections") or []):

@@ -258,6 +258,8 @@ def cabinet_model(field_kinds: Iterable[str], section_kinds: Iterable[str], hand
         translated("title", "Title of the screen", required=True),
         checkboxes("roles", "Who sees the screen (guest = without signing in)", ROLES),
         m2o("parent", "The screen “Назад” leads to", c + "screens", screen_ref),
+        boolean("required", "When the billing lacks an operation its data needs: on, the cabinet is refused; "
+                            "off, this screen is hidden"),
         {"field": "data", "type": "json", "meta": _meta(
             "Data the screen reads: a billing operation, an engine handler or a content collection, by name",
             "list", special=["cast-json"], options={"template": "{{name}}: {{op}}{{handler}}{{content}}",
@@ -377,6 +379,8 @@ def cabinet_model(field_kinds: Iterable[str], section_kinds: Iterable[str], hand
         translated("success", "Said after it worked"),
         m2o("next", "Shows this screen after it worked", c + "screens", screen_ref),
         checkboxes("roles", "Only for these roles (empty: everyone who sees the screen)", ROLES),
+        boolean("required", "When the billing lacks its operation: on, the cabinet is refused; off, this "
+                            "button is hidden"),
     ])
     navigation = Collection(c + "navigation", "The bottom tab bar: screens in order", "menu",
                             sort_field="sort", display_template="{{screen}}", fields=[

@@ -131,6 +131,7 @@ class ActionSpec:
     success: Text | None = None
     next: str | None = None
     roles: tuple[str, ...] = ()
+    required: bool = False          # without its operation the cabinet is refused, not the action hidden
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,7 @@ class ScreenSpec:
     sections: tuple[SectionSpec, ...]
     route_params: tuple[str, ...] = ()
     parent: str | None = None
+    required: bool = False          # without its data's operations the cabinet is refused, not the screen hidden
     #: data name -> the one list that reads it, whose page alone the billing may give (compile/lists.py)
     paged: Mapping[str, Listing] = field(default_factory=frozen_map)
 
@@ -198,6 +200,8 @@ class Cabinet:
     content: Mapping[str, Any] = field(default_factory=frozen_map)   # name -> content.Collection
     honeypots: Mapping[str, frozenset[str]] = field(default_factory=frozen_map)  # action -> trap inputs
     ui_texts: Mapping[str, Mapping[str, str]] = field(default_factory=frozen_map)  # locale -> engine text -> own
+    #: what was hidden because the binding lacks its operations, in one line ("" when nothing was)
+    hidden_note: str = ""
 
     def screens_for(self, roles) -> list[ScreenSpec]:
         roles = set(roles)

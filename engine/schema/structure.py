@@ -184,6 +184,8 @@ class ScreenSchema(Strict):
     parent = mf.String()
     data = mf.Dict(keys=mf.String(validate=IDENTIFIER), values=mf.Nested(DataCallSchema))
     sections = mf.List(mf.Nested(SectionSchema), required=True)
+    # a binding without its data's operations refuses the cabinet instead of hiding the screen
+    required = mf.Boolean(load_default=False)
 
 
 class ActionSchema(Strict):
@@ -201,6 +203,7 @@ class ActionSchema(Strict):
     success = LocalizedText()
     next = mf.String()                    # screen to show after success
     roles = mf.List(mf.String(validate=validate.OneOf(ROLES)))
+    required = mf.Boolean(load_default=False)   # without its operation: refused, not hidden
 
 
 class CabinetSchema(Strict):

@@ -89,6 +89,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     except Exception:
         binding.close()
         raise
+    if cabinet.hidden_note:          # the one line saying what the binding's gaps left out, and why
+        log.warning("the cabinet is served with parts %s", cabinet.hidden_note)
     db = Database(settings.database_url)
     rt = Runtime(
         settings=settings, field_kinds=field_kinds, section_kinds=section_kinds, bindings=bindings,

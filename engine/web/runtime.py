@@ -165,6 +165,8 @@ class Runtime:
             self.loaded_at = time.time()
             cabinet = live.cabinet
             log.info("cabinet schema reloaded: version %s", cabinet.version)
+            if cabinet.hidden_note:
+                log.warning("the cabinet is served with parts %s", cabinet.hidden_note)
             return True
 
     def watch(self, interval: float) -> None:

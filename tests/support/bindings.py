@@ -115,3 +115,14 @@ class LostAnswerBilling(DemoBilling):
         if self.losing:
             raise BillingOutcomeUnknown("transfer: the connection dropped after the request was sent")
         return receipt
+
+
+class SmallBilling(DemoBilling):
+    """The demo billing without its shop, bonuses and transfers: a smaller billing's binding."""
+
+    catalog = BillingBinding.catalog
+    order = BillingBinding.order
+    orders = BillingBinding.orders
+    cancel_order = BillingBinding.cancel_order
+    bonuses = BillingBinding.bonuses
+    transfer = BillingBinding.transfer

@@ -5,6 +5,7 @@ defaults; the compilers here read only that checked data. A compiler per node, s
 ``CompileContext``:
 
 * cabinet.py   the order of compiling, operator, branding, navigation, checks across screens
+* capabilities.py  what the binding cannot serve, left out before anything refers to it
 * screens.py   a screen's address and data (billing operations, handlers, content)
 * sections.py  what every section has, and what its kind lets it hold; the kind's own ``check``
 * fields.py    fields (values shown by a field kind)

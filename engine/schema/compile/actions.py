@@ -33,6 +33,8 @@ def compile_action(ctx: CompileContext, node: Mapping, path: Path) -> ActionSpec
     if node.get("icon"):
         ctx.check_icon(node["icon"], path + ("icon",))
     next_screen = node.get("next")
+    if ctx.unserved.hides_screen(next_screen):      # hidden: after success the subscriber stays where they were
+        next_screen = None
     if next_screen is not None and next_screen not in ctx.screen_routes:
         ctx.error(path + ("next",), f"no screen {next_screen!r}")
     return ActionSpec(
@@ -43,7 +45,7 @@ def compile_action(ctx: CompileContext, node: Mapping, path: Path) -> ActionSpec
         confirm=ctx.text(node.get("confirm"), path + ("confirm",)),
         confirm_label=ctx.text(node.get("confirm_label"), path + ("confirm_label",)),
         success=ctx.text(node.get("success"), path + ("success",)),
-        next=next_screen, roles=tuple(node.get("roles", ())),
+        next=next_screen, roles=tuple(node.get("roles", ())), required=node["required"],
     )
 
 

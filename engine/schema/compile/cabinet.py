@@ -2,6 +2,7 @@
 screens (navigation, parents, the sign-in page's screens)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Mapping
 
 from ..content import compile_collections
@@ -12,6 +13,7 @@ from ..palette import contrast_problems, dark_palette, light_palette
 from ..structure import CabinetSchema
 from ..ui_texts import compile_ui_texts
 from .actions import check_action_texts, compile_action
+from .capabilities import plan
 from .context import CompileContext
 from .screens import ROUTE_PARAM, compile_screen
 
@@ -27,12 +29,17 @@ def compile_document(ctx: CompileContext, version: str = "", source_label: str =
 
     screen_nodes: list[Mapping] = cabinet.get("screens", [])
     action_nodes: list[Mapping] = cabinet.get("actions", [])
+    # what the binding cannot serve is left out, and everything leading to it with it
+    ctx.unserved = plan(ctx.capabilities, screen_nodes, action_nodes)
     # what links, actions and navigation may name, known before any of them is compiled
     ctx.screen_routes = {node["id"]: tuple(ROUTE_PARAM.findall(node.get("route", "")))
-                         for node in screen_nodes if "id" in node}
-    ctx.action_ids = {node["id"] for node in action_nodes if "id" in node}
+                         for node in screen_nodes if "id" in node and not ctx.unserved.hides_screen(node["id"])}
+    ctx.action_ids = {node["id"] for node in action_nodes
+                      if "id" in node and not ctx.unserved.hides_action(node["id"])}
 
     for index, node in enumerate(action_nodes):
+        if ctx.unserved.hides_action(node.get("id")):
+            continue
         action = compile_action(ctx, node, ("actions", index))
         if action is None:
             continue
@@ -45,9 +52,13 @@ def compile_document(ctx: CompileContext, version: str = "", source_label: str =
     screen_paths: dict[str, tuple] = {}
     routes: dict[str, str] = {}
     for index, node in enumerate(screen_nodes):
+        if ctx.unserved.hides_screen(node.get("id")):
+            continue
         screen = compile_screen(ctx, node, ("screens", index))
         if screen is None:
             continue
+        if ctx.unserved.hides_screen(screen.parent):       # its back link would lead nowhere
+            screen = replace(screen, parent=None)
         if screen.id in screens:
             ctx.error(("screens", index, "id"), f"the screen id {screen.id!r} is used twice")
         normalized = ROUTE_PARAM.sub("<>", screen.route)
@@ -81,6 +92,7 @@ def compile_document(ctx: CompileContext, version: str = "", source_label: str =
         version=version, source_label=source_label, operator=operator, branding=branding,
         navigation=tuple(navigation), screens=frozen_map(screens), actions=frozen_map(ctx.actions),
         operations_used=frozenset(ctx.operations_used), content=ctx.collections,
+        hidden_note=ctx.unserved.note(ctx.binding_name),
         honeypots=frozen_map(ctx.honeypots),
         ui_texts=frozen_map({locale: frozen_map(texts) for locale, texts in ui_texts.items()}),
     )
@@ -114,7 +126,7 @@ def compile_navigation(ctx: CompileContext, nodes: list[Mapping], screens: Mappi
         path = ("navigation", index)
         target = screens.get(node.get("screen", ""))
         if target is None:
-            if "screen" in node:
+            if "screen" in node and not ctx.unserved.hides_screen(node["screen"]):   # a hidden screen's tab goes
                 ctx.error(path + ("screen",), f"no screen {node['screen']!r}")
             continue
         if target.route_params:

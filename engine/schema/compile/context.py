@@ -3,7 +3,7 @@ so far, and the names the cabinet declares that later nodes refer to."""
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dataclass_field
 from typing import Any, Iterable, Mapping
 
 from marshmallow import Schema, ValidationError, fields as mf, missing
@@ -15,6 +15,7 @@ from ..errors import Path, SchemaIssue
 from ..expressions import RESERVED_ROOTS, Expr, ExpressionError, Text, compile_expr, compile_text
 from ..model import ActionSpec
 from ..structure import flatten_errors
+from .capabilities import Unserved
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,9 @@ class ScreenScope:
     roots: frozenset[str]              # data names and the engine's names
     route_params: tuple[str, ...]
     data_names: frozenset[str]         # the screen's own data (whose failure degrades a section)
+    #: optional data the binding cannot give (name -> the operations it lacks): the sections that
+    #: read it are hidden
+    unserved: Mapping[str, tuple[str, ...]] = dataclass_field(default_factory=dict)
 
 
 class CompileContext:
@@ -51,6 +55,8 @@ class CompileContext:
         self.action_paths: dict[str, Path] = {}
         self.offers_checked: set[tuple[str, str]] = set()     # (action, screen) whose texts were checked
         self.honeypots: dict[str, frozenset[str]] = {}
+        # what the binding cannot serve, left out (capabilities.py)
+        self.unserved = Unserved()
 
     # --- problems ---------------------------------------------------------------------------------
     def error(self, path: Path, message: str) -> None:
@@ -133,8 +139,9 @@ class CompileContext:
             self.error(path, f"unknown billing operation {name!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""))
             return None
         if self.capabilities is not None and name not in self.capabilities:
-            self.error(path, f"{self.binding_name} does not provide the operation {name!r}; "
-                             f"remove it or choose a binding that has it")
+            # only for what is marked required: anything else needing it was hidden (capabilities.py)
+            self.error(path, f"{self.binding_name} does not provide the operation {name!r}, and what needs it is "
+                             f"marked required: true; choose a binding that has it, or remove required to hide it")
         self.operations_used.add(name)
         return operation
 

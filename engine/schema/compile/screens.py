@@ -8,6 +8,7 @@ from typing import Mapping
 from ..errors import Path
 from ..expressions import RESERVED_ROOTS
 from ..model import DataCall, ScreenSpec, SectionSpec, frozen_map
+from .capabilities import lacking
 from .context import CompileContext, ScreenScope
 from .lists import billed_lists
 from .sections import compile_sections
@@ -33,19 +34,23 @@ def compile_screen(ctx: CompileContext, node: Mapping, path: Path) -> ScreenSpec
     if first in RESERVED_PATHS:
         ctx.error(path + ("route",), f"/{first} is the engine's own address; choose another route")
         return None
-    data = {}
+    data, unserved = {}, {}
     for name, call_node in node.get("data", {}).items():
+        missing = lacking(ctx.capabilities, [call_node.get("op")]) if isinstance(call_node, Mapping) else ()
+        if missing and not node.get("required"):      # optional data (required data hid the screen)
+            unserved[name] = missing
+            continue
         call = compile_call(ctx, name, call_node, path + ("data", name), route_params)
         if call is not None:
             data[name] = call
-    data_names = frozenset(data) | ctx.sample_names
-    scope = ScreenScope(screen_id, data_names | CALL_ROOTS, route_params, data_names)
+    data_names = frozenset(data) | frozenset(unserved) | ctx.sample_names
+    scope = ScreenScope(screen_id, data_names | CALL_ROOTS, route_params, data_names, frozen_map(unserved))
     sections = tuple(compile_sections(ctx, node.get("sections", []), path + ("sections",), scope))
     check_query_names(ctx, sections, path + ("sections",), route_params)
     title = ctx.title(node.get("title"), path + ("title",), scope.roots)
     return ScreenSpec(
         id=screen_id, route=route, title=title, roles=tuple(node["roles"]), data=frozen_map(data),
-        sections=sections, route_params=route_params, parent=node.get("parent"),
+        sections=sections, route_params=route_params, parent=node.get("parent"), required=node["required"],
         paged=frozen_map(billed_lists(title, data, sections, ctx.actions)),
     )
 

@@ -24,6 +24,10 @@ def compile_sections(ctx: CompileContext, nodes: list[Mapping], path: Path, scop
         section = compile_section(ctx, node, path + (index,), scope, index)
         if section is None:
             continue
+        lacking = sorted({op for name in section.depends_on & set(scope.unserved) for op in scope.unserved[name]})
+        if lacking:         # it reads optional data the binding cannot give: hidden (capabilities.py)
+            ctx.unserved.sections[f"{scope.screen_id}.{section.id}"] = tuple(lacking)
+            continue
         if section.id in ids:
             ctx.error(path + (index, "id"), f"the section id {section.id!r} is used twice on this screen")
         ids.add(section.id)
@@ -33,6 +37,10 @@ def compile_sections(ctx: CompileContext, nodes: list[Mapping], path: Path, scop
 
 def compile_section(ctx: CompileContext, node: Mapping, path: Path, scope: ScreenScope,
                     index: int) -> SectionSpec | None:
+    if ctx.unserved.hides_action(node.get("submit")):      # a form whose action the binding cannot run
+        section_id = node.get("id") or f"{node.get('type')}_{index}"
+        ctx.unserved.sections[f"{scope.screen_id}.{section_id}"] = ctx.unserved.actions[node["submit"]]
+        return None
     kind = ctx.kind("section", node.get("type"), path + ("type",), ctx.section_kinds)
     if kind is None:
         return None
@@ -123,6 +131,8 @@ def compile_section_actions(ctx: CompileContext, ids: list[Any], path: Path, sco
     """Buttons under a section; their visibility rules read this screen."""
     actions = []
     for index, action_id in enumerate(ids):
+        if ctx.unserved.hides_action(action_id):       # hidden: its button goes with it
+            continue
         if not isinstance(action_id, str) or action_id not in ctx.action_ids:
             ctx.error(path + (index,), f"no action {action_id!r} in actions")
             continue
@@ -138,6 +148,8 @@ def compile_item_actions(ctx: CompileContext, nodes: list[Mapping], path: Path) 
     compiled = []
     for index, node in enumerate(nodes):
         here = path + (index,)
+        if ctx.unserved.hides_action(node.get("action")):  # hidden: its button goes with it
+            continue
         action = ctx.actions.get(node.get("action", ""))
         if action is None or action.operation is None:
             if "action" in node:
@@ -151,6 +163,8 @@ def compile_item_actions(ctx: CompileContext, nodes: list[Mapping], path: Path) 
 
 def compile_link(ctx: CompileContext, node: Mapping, path: Path, roots) -> LinkSpec | None:
     target = node.get("screen")
+    if ctx.unserved.hides_screen(target):                 # hidden: its items lead nowhere
+        return None
     if target not in ctx.screen_routes:
         if "screen" in node:
             ctx.error(path + ("screen",), f"no screen {target!r}")
