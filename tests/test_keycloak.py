@@ -434,6 +434,17 @@ def engine_on_localhost(keycloak, tmp_path):
     operator.update_client(client["id"], {"redirectUris": client["redirectUris"], "attributes": client["attributes"]})
 
 
+def wait_for_credential(operator, user_id: str, kind: str, limit: float = 90.0) -> list[dict]:
+    """The user's credentials of ``kind`` once Keycloak has one (asked again until ``limit`` seconds)."""
+    deadline = time.monotonic() + limit
+    while True:
+        found = [c for c in operator.get_credentials(user_id) if c["type"] == kind]
+        if found or time.monotonic() > deadline:
+            assert found, f"Keycloak kept no {kind} credential within {limit:g} s"
+            return found
+        time.sleep(0.25)
+
+
 def test_a_passkey_made_in_keycloak_signs_the_subscriber_in(engine_on_localhost, keycloak, chromium):
     """Passkeys with Keycloak are Keycloak's WebAuthn: the cabinet's "passkeys" opens Keycloak's
     account console, which registers one (Chromium's virtual authenticator: a phone that always says
@@ -461,8 +472,11 @@ def test_a_passkey_made_in_keycloak_signs_the_subscriber_in(engine_on_localhost,
                           f"account-security/signing-in")
         page.click('[data-testid="webauthn-passwordless/create"]')
         page.click("#registerWebAuthn")
-        page.wait_for_selector("text=Мой телефон")
-        [passkey] = [c for c in operator.get_credentials(owner) if c["type"] == "webauthn-passwordless"]
+        # the event that matters is Keycloak keeping the credential; its console shows it after that
+        # (a heavy page that can take long to draw on a loaded machine)
+        passkeys = wait_for_credential(operator, owner, "webauthn-passwordless")
+        page.wait_for_selector("text=Мой телефон", timeout=60_000)
+        [passkey] = passkeys
         assert passkey["userLabel"] == "Мой телефон"
 
         # from now on only the passkey opens the account: the operator removes the password

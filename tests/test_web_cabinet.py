@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from tests.conftest import action_forms, csrf_token, hidden_inputs, page_text, sign_in
+from tests.conftest import action_forms, csrf_token, hidden_inputs, html_text, page_text, sign_in
 
 RECORDING = "tests.support.bindings:RecordingBilling"
 
@@ -349,3 +349,30 @@ def test_find_picks_an_item_by_a_value_from_outside_the_list():
     assert find.search(data, options=options(MoneyFunctions())) == 2
     assert jmespath.search("find(items, 'id', 'zzz')", data, options=options(MoneyFunctions())) is None
     assert jmespath.search("find(missing, 'id', 'a')", data, options=options(MoneyFunctions())) is None
+
+
+def test_a_suspension_without_its_date_is_explained_without_one(make_app):
+    from engine.billing.typed import build
+    from engine.billing.records import Suspension
+    assert build(Suspension, {"reason_code": "debt"}).since is None          # a billing may not keep it
+    for binding, expected in (("tests.support.bindings:NoSinceBilling", "Услуга приостановлена Причина"),
+                              ("demo", "Услуга приостановлена с ")):
+        client = make_app(binding=binding).test_client()
+        assert sign_in(client).status_code == 302
+        text = page_text(client.get("/services/108842-phone"))
+        assert expected in text, text[:400]
+
+
+def test_a_promised_payments_fee_and_conditions_are_shown_before_it_is_agreed(make_app):
+    client = make_app(binding="tests.support.bindings:PromisedFeeBilling").test_client()
+    assert sign_in(client).status_code == 302
+    page = client.get("/payment/promised").get_data(as_text=True)
+    text = html_text(page)
+    assert "Плата за подключение 25,00" in text and "Условия Только для физических лиц" in text
+    form = action_forms(page, "activate_promised_payment")[0]
+    confirm = page_text(client.post("/actions/activate_promised_payment", data={**form,
+                                                                              "csrf_token": csrf_token(page)}))
+    assert "Плата за подключение: 25,00" in confirm                     # asked before anything is charged
+    plain = make_app().test_client()
+    assert sign_in(plain).status_code == 302
+    assert "Плата за подключение" not in page_text(plain.get("/payment/promised"))     # no fee: no line

@@ -78,7 +78,7 @@ class PlannedChange:
 @dataclass(frozen=True)
 class Suspension:
     reason_code: str               # stable code an operator maps to plain text ("debt", "fraud_check", ...)
-    since: date
+    since: date | None = None      # many billings do not keep when it began: then the cabinet says no date
     details: str = ""              # billing's own words, shown only when the schema has no text for the code
 
 
@@ -136,6 +136,8 @@ class PromisedPaymentTerms:
     ineligible_reason: str = ""    # subscriber-facing text when not eligible
     available_from: date | None = None
     active: bool = False           # a promised payment is running now
+    fee: Decimal = Decimal("0.00")  # charged when it is activated (shown before the subscriber agrees)
+    conditions: str = ""           # the billing's own words on further conditions, shown as given
 
 
 @dataclass(frozen=True)

@@ -126,3 +126,24 @@ class SmallBilling(DemoBilling):
     cancel_order = BillingBinding.cancel_order
     bonuses = BillingBinding.bonuses
     transfer = BillingBinding.transfer
+
+
+class NoSinceBilling(DemoBilling):
+    """Keeps no date of when a suspension began, as many billings do not."""
+
+    def service(self, service_id):
+        from dataclasses import replace
+        service = super().service(service_id)
+        if service.suspension is None:
+            return service
+        return replace(service, suspension=replace(service.suspension, since=None))
+
+
+class PromisedFeeBilling(DemoBilling):
+    """Charges for a promised payment and states a condition of its own."""
+
+    def promised_payment_terms(self, account_id):
+        from dataclasses import replace
+        from decimal import Decimal
+        terms = super().promised_payment_terms(account_id)
+        return replace(terms, fee=Decimal("25.00"), conditions="Только для физических лиц")

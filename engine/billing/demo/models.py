@@ -197,7 +197,7 @@ class ServiceRow(DemoBase):
             planned.append(PlannedChange("unblock", state.blocked_until, None,
                                          "Окончание добровольной блокировки"))
         suspension = None
-        if state.status is ServiceStatus.SUSPENDED and self.suspension_code and self.suspension_since:
+        if state.status is ServiceStatus.SUSPENDED and self.suspension_code:
             suspension = Suspension(self.suspension_code, self.suspension_since, self.suspension_details)
         return Service(
             id=self.id, account_id=self.account_id, name=self.name, kind=self.kind, status=state.status,
