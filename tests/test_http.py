@@ -282,3 +282,21 @@ def test_a_binding_file_with_a_wrong_zone_or_two_paging_styles_is_refused(tmp_pa
     problems = "\n".join(refused.value.problems)
     assert "timezone: 'Moscow/Europe' is not a time zone" in problems
     assert "operations.catalog.paginate: give one of page_param" in problems
+
+
+def test_a_rest_binding_can_ask_in_the_subscribers_language(server, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from engine.assembly.calls import CallSession
+    binding = _binding(tmp_path, server, (
+        "base_url: ${URL}\n"
+        "operations:\n"
+        "  catalog:\n"
+        "    path: /offers\n"
+        "    headers: {Accept-Language: locale}\n"
+        "    query: {lang: locale}\n"
+        "    result: \"[*].{id: code, name: code, category: 'service', price: decimal(price)}\"\n"))
+    _Server.script = [(200, [{"code": "a", "price": "1"}])]
+    outcome = CallSession(binding, ThreadPoolExecutor(1), 5.0, locale="en").call("catalog", {})
+    assert outcome.ok and _Server.seen[0][1] == "/offers?lang=en" and _Server.seen[0][2]["Accept-Language"] == "en"
+    binding.close()

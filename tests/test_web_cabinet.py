@@ -376,3 +376,14 @@ def test_a_promised_payments_fee_and_conditions_are_shown_before_it_is_agreed(ma
     plain = make_app().test_client()
     assert sign_in(plain).status_code == 302
     assert "Плата за подключение" not in page_text(plain.get("/payment/promised"))     # no fee: no line
+
+
+def test_a_billing_that_keeps_texts_in_several_languages_answers_in_the_subscribers(make_app):
+    app = make_app(binding="tests.support.bindings:LocalizedBilling")
+    client = app.test_client()
+    assert sign_in(client).status_code == 302
+    assert "Домашний интернет" in page_text(client.get("/"))
+    client.get("/language/en?next=/")
+    english = page_text(client.get("/"))
+    assert "Home internet" in english and "Домашний интернет" not in english
+    assert not app.extensions["cabinet"].binding.takes_locale("account")     # its method names no locale

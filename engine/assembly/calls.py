@@ -74,15 +74,18 @@ def _freeze(params: Mapping[str, Any]) -> tuple:
 
 class CallSession:
     def __init__(self, binding: BillingBinding, executor: ThreadPoolExecutor, default_timeout: float,
-                 stats=None):
+                 stats=None, locale: str | None = None):
         self.binding = binding
         self.executor = executor
         self.default_timeout = default_timeout
         self.stats = stats                  # engine.assembly.callstats.CallStats, when kept
+        self.locale = locale                # the subscriber's language, for operations that take it
         self._futures: dict[tuple, tuple[Future, float]] = {}
         self._started: dict[tuple, float] = {}
 
     def submit(self, operation: str, params: Mapping[str, Any], timeout: float | None = None) -> tuple:
+        if self.locale is not None and "locale" not in params and self.binding.takes_locale(operation):
+            params = {**params, "locale": self.locale}
         key = (operation, _freeze(params))
         if key not in self._futures:
             self._started[key] = time.monotonic()

@@ -157,6 +157,13 @@ class BillingBinding:
         without code behind them)."""
         return paging_of(type(self), operation)
 
+    def takes_locale(self, operation: str) -> bool:
+        """Whether this binding's ``operation`` takes the subscriber's ``locale`` (``ru``, ``en`` ...),
+        so a billing that keeps its texts (service names, reasons, refusals) in several languages
+        answers in the subscriber's. A Python binding takes it where its method names a ``locale``
+        parameter; the engine gives it only there."""
+        return locale_of(type(self), operation)
+
     def call(self, operation: str, params: dict[str, Any]) -> Any:
         if operation not in self.capabilities:
             raise OperationNotSupported(f"the billing binding does not provide {operation!r}")
@@ -274,6 +281,23 @@ def paging_of(binding_cls: type[BillingBinding], operation: str) -> frozenset[st
     found = _PAGING_OF.get(key)
     if found is None:
         found = _PAGING_OF[key] = _named_paging(binding_cls, operation)
+    return found
+
+
+_LOCALE_OF: dict[tuple[type, str], bool] = {}     # per class and operation; read on every call
+
+
+def locale_of(binding_cls: type[BillingBinding], operation: str) -> bool:
+    key = (binding_cls, operation)
+    found = _LOCALE_OF.get(key)
+    if found is None:
+        found = False
+        if operation in capabilities_of(binding_cls):
+            try:
+                found = "locale" in inspect.signature(getattr(binding_cls, operation)).parameters
+            except (TypeError, ValueError):
+                found = False
+        _LOCALE_OF[key] = found
     return found
 
 

@@ -202,7 +202,10 @@ class Runtime:
         return HandlerServices(self.db, self.settings, self.outbox, self.payments)
 
     def calls(self) -> CallSession:
-        return CallSession(self.binding, self.executor, self.settings.billing_timeout, self.call_stats)
+        """Billing calls for this request, in the subscriber's language (the operator's first
+        language outside a request)."""
+        return CallSession(self.binding, self.executor, self.settings.billing_timeout, self.call_stats,
+                           _request_locale() or self.cabinet.operator.default_locale)
 
     def reconcile_payments(self, register, interval: float) -> None:
         from ..payments.reconcile import reconcile
@@ -227,6 +230,16 @@ def compile_cabinet_for(source: CabinetSource, settings: Settings, field_kinds: 
     """Compile a cabinet for this app: its kinds, its binding's capabilities, its handlers."""
     return load_cabinet(source, field_kinds, section_kinds, binding.capabilities,
                         f"the billing binding {settings.binding!r}", handler_operations(handlers), version=version)
+
+
+def _request_locale() -> str | None:
+    from flask import has_request_context
+    from flask_babel import get_locale
+
+    if not has_request_context():
+        return None
+    locale = get_locale()
+    return str(locale) if locale is not None else None
 
 
 def runtime() -> Runtime:

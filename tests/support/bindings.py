@@ -147,3 +147,16 @@ class PromisedFeeBilling(DemoBilling):
         from decimal import Decimal
         terms = super().promised_payment_terms(account_id)
         return replace(terms, fee=Decimal("25.00"), conditions="Только для физических лиц")
+
+
+class LocalizedBilling(DemoBilling):
+    """Keeps its service names in two languages and answers in the one asked for."""
+
+    ENGLISH = {"Домашний интернет": "Home internet", "Домашний телефон": "Home phone"}
+
+    def services(self, account_id, locale=None):
+        from dataclasses import replace
+        services = super().services(account_id)
+        if locale != "en":
+            return services
+        return [replace(s, name=self.ENGLISH.get(s.name, s.name)) for s in services]

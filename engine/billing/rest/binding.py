@@ -64,6 +64,10 @@ class RestBinding(BillingBinding):
     def close(self) -> None:
         self.http.close()
 
+    def takes_locale(self, operation: str) -> bool:
+        """Every operation of the file may use ``locale`` (``headers: {Accept-Language: locale}``)."""
+        return operation in self.capabilities
+
     # --- one operation ------------------------------------------------------------------------------
     def call(self, operation: str, params: dict[str, Any]) -> Any:
         spec = self.spec["operations"].get(operation)
