@@ -67,21 +67,17 @@ def reconcile(binding: BillingBinding, writes: BillingWrites, settle_after: time
     the keys it settled."""
     settled = []
     for write in writes.unsettled(writes.clock() - settle_after):
+        writes.tried_again(write.key)
         try:
-            params = _typed(write)
-            record = binding.call(write.operation, params)
+            record = binding.call(write.operation, _typed(write))
         except BillingRejected as exc:
-            writes.tried_again(write.key)
             writes.refuse(write.key, exc.reason)
         except BillingNotFound:
-            writes.tried_again(write.key)
             writes.refuse(write.key, "")
         except Exception as exc:  # noqa: BLE001 — still no answer (or a bug): asked again next time
             log.warning("billing write %s (%s) still unsettled: %s", write.operation, write.key[:12], exc)
-            writes.tried_again(write.key)
             continue
         else:
-            writes.tried_again(write.key)
             writes.settle(write.key, as_data(record))
         settled.append(write.key)
     return settled

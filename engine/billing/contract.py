@@ -271,42 +271,35 @@ def capabilities_of(binding_cls: type[BillingBinding]) -> frozenset[str]:
     return found
 
 
-_PAGING_OF: dict[tuple[type, str], frozenset[str]] = {}     # per class and operation; read on every page
+_NAMED_OF: dict[tuple[type, str], frozenset[str]] = {}     # per class and operation; read on every call
+
+
+def named_params(binding_cls: type[BillingBinding], operation: str) -> frozenset[str]:
+    """The parameter names of a binding class's own method for ``operation`` (none for an
+    operation it does not provide, or a callable without a signature). What the engine gives a
+    method beyond the contract's parameters (paging, the locale) goes only where it is named."""
+    key = (binding_cls, operation)
+    found = _NAMED_OF.get(key)
+    if found is None:
+        found = frozenset()
+        if operation in capabilities_of(binding_cls):
+            try:
+                found = frozenset(inspect.signature(getattr(binding_cls, operation)).parameters)
+            except (TypeError, ValueError):
+                pass
+        _NAMED_OF[key] = found
+    return found
 
 
 def paging_of(binding_cls: type[BillingBinding], operation: str) -> frozenset[str]:
     """The paging parameters a binding class's own method for ``operation`` names (see
     ``BillingBinding.paging``): a method written before paging existed takes none of them."""
-    key = (binding_cls, operation)
-    found = _PAGING_OF.get(key)
-    if found is None:
-        found = _PAGING_OF[key] = _named_paging(binding_cls, operation)
-    return found
-
-
-_LOCALE_OF: dict[tuple[type, str], bool] = {}     # per class and operation; read on every call
+    spec = OPERATIONS.get(operation)
+    if spec is None or not spec.pageable:
+        return frozenset()
+    return spec.paging_params & named_params(binding_cls, operation)
 
 
 def locale_of(binding_cls: type[BillingBinding], operation: str) -> bool:
-    key = (binding_cls, operation)
-    found = _LOCALE_OF.get(key)
-    if found is None:
-        found = False
-        if operation in capabilities_of(binding_cls):
-            try:
-                found = "locale" in inspect.signature(getattr(binding_cls, operation)).parameters
-            except (TypeError, ValueError):
-                found = False
-        _LOCALE_OF[key] = found
-    return found
-
-
-def _named_paging(binding_cls: type[BillingBinding], operation: str) -> frozenset[str]:
-    spec = OPERATIONS.get(operation)
-    if spec is None or not spec.pageable or operation not in capabilities_of(binding_cls):
-        return frozenset()
-    try:
-        names = inspect.signature(getattr(binding_cls, operation)).parameters
-    except (TypeError, ValueError):         # a callable without a signature: take it as paging nothing
-        return frozenset()
-    return frozenset(name for name in spec.paging_params if name in names)
+    """Whether a binding class's own method for ``operation`` takes the subscriber's ``locale``."""
+    return "locale" in named_params(binding_cls, operation)

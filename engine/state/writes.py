@@ -14,13 +14,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import DateTime, Integer, String, Text, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..jsonable import jsonable
 from .db import Base, Database, changed_rows
 
 KEPT_FOR = timedelta(days=1)        # what billings keep idempotency keys for, at least (docs/bindings.md)
@@ -141,12 +141,4 @@ def _write(row: BillingWrite) -> Write:
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=_plain)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    raise TypeError(f"cannot keep {type(value).__name__}")
+    return json.dumps(jsonable(value), ensure_ascii=False)

@@ -110,6 +110,14 @@ def _not_found(binding, operation: str, params: dict) -> None:
     raise AssertionError(f"{operation}: an unknown id must raise BillingNotFound; it answered {answer!r:.120}")
 
 
+def _listed(binding, operation: str, params: dict) -> list:
+    """What a list operation answers; nothing when the billing says the id is not found."""
+    try:
+        return list(binding.call(operation, params))
+    except BillingNotFound:
+        return []
+
+
 class BindingSuite:
     """Subclass it in a test module and give the ``binding`` and ``scenario`` fixtures."""
 
@@ -137,10 +145,7 @@ class BindingSuite:
 
     @needs("accounts")
     def test_answers_depend_on_the_subscriber(self, binding, scenario):
-        try:
-            strangers = list(binding.call("accounts", {"subscriber_id": scenario.unknown_id}))
-        except BillingNotFound:
-            strangers = []
+        strangers = _listed(binding, "accounts", {"subscriber_id": scenario.unknown_id})
         assert not strangers, (
             f"accounts of a subscriber the billing does not have ({scenario.unknown_id!r}) answered "
             f"{', '.join(a.id for a in strangers)}: the binding answers for somebody else (one shared "
@@ -153,10 +158,7 @@ class BindingSuite:
         assert not shared, (f"subscribers {scenario.subscriber_id} and {scenario.other_subscriber_id} were both "
                             f"given accounts {', '.join(sorted(shared))}")
         if scenario.dealer_id and "dealer_subscribers" in binding.capabilities:
-            try:
-                listed = list(binding.call("dealer_subscribers", {"dealer_id": scenario.unknown_id}))
-            except BillingNotFound:
-                listed = []
+            listed = _listed(binding, "dealer_subscribers", {"dealer_id": scenario.unknown_id})
             assert not listed, f"a dealer the billing does not have ({scenario.unknown_id!r}) was given subscribers"
 
     @needs("accounts", "history")

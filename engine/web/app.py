@@ -29,7 +29,7 @@ from .auth import current_identity
 from .auth.local import LocalAuthenticator
 from .extensions import apply_rate_limits, babel, csrf, make_limiter
 from .handlers import handler_registry
-from .i18n import CATALOGS, compile_catalogs, select_locale, template_gettext, text_direction
+from .i18n import CATALOGS, compile_catalogs, request_locale, select_locale, template_gettext, text_direction
 from .runtime import LiveCabinet, Runtime, compile_cabinet_for, binding_options, live
 from .security import install_security_headers
 from .static import PREFIX as STATIC_PREFIX, StaticFiles
@@ -172,12 +172,10 @@ def cabinet_source(settings: Settings):
 
 
 def _install_template_context(app: Flask) -> None:
-    from flask_babel import get_locale
-
     @app.context_processor
     def _context():
         cabinet = live().cabinet
-        locale = str(get_locale() or cabinet.operator.default_locale)
+        locale = request_locale(cabinet)
         branding = cabinet.branding
         return {
             "operator_name": cabinet.operator.name.render(locale),

@@ -10,10 +10,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from flask import g, request, session
+from flask import g, has_request_context, request, session
 from flask_babel import get_locale, get_translations
 
 from ..config import PROJECT_ROOT
+from ..schema.model import Cabinet
 from .runtime import live
 
 CATALOGS = PROJECT_ROOT / "locales"
@@ -26,6 +27,13 @@ def select_locale() -> Locale:
     if chosen not in locales:
         chosen = request.accept_languages.best_match(locales) or locales[0]
     return babel_locale(chosen)
+
+
+def request_locale(cabinet: Cabinet) -> str:
+    """This request's language code (``select_locale`` chose it); the cabinet's first language
+    outside a request (a scheduled job)."""
+    chosen = get_locale() if has_request_context() else None
+    return str(chosen or cabinet.operator.default_locale)
 
 
 @lru_cache(maxsize=64)

@@ -7,7 +7,7 @@ from typing import Any, Mapping, cast
 from zoneinfo import ZoneInfo
 
 from flask import abort, get_flashed_messages, request, session, url_for
-from flask_babel import get_locale, gettext as _
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError, MapAdapter
 
@@ -20,7 +20,7 @@ from ..assembly.views import PageView
 from ..kinds.formatting import Formatter
 from ..schema.model import Cabinet, ScreenSpec
 from ..state.writes import DONE, REFUSED
-from .i18n import template_gettext
+from .i18n import request_locale, template_gettext
 from .routes import Route
 from .runtime import LiveCabinet, live, runtime
 
@@ -79,7 +79,7 @@ def match_screen(path: str) -> tuple[ScreenSpec, dict[str, str]]:
 
 def formatter_for(cabinet: Cabinet) -> Formatter:
     operator = cabinet.operator
-    return _formatter(str(get_locale() or operator.default_locale), operator.currency, operator.timezone)
+    return _formatter(request_locale(cabinet), operator.currency, operator.timezone)
 
 
 @lru_cache(maxsize=64)
@@ -136,7 +136,7 @@ def _with_writes_news(flashed: list[tuple[str, str]], identity: Identity) -> lis
 def _handler_data(name: str, params: dict, identity: Identity, cabinet: Cabinet) -> Outcome:
     """A screen's data from an engine handler (``data: {x: {handler: name}}``)."""
     rt = runtime()
-    context = HandlerContext(identity, str(get_locale() or cabinet.operator.default_locale), cabinet,
+    context = HandlerContext(identity, request_locale(cabinet), cabinet,
                              rt.handler_services())
     return perform(rt.handlers.get(name), params, context)
 

@@ -14,11 +14,10 @@ import threading
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
-from flask_babel import get_locale
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .. import __version__
-from .i18n import text_direction
+from .i18n import request_locale, text_direction
 from .runtime import live, runtime
 from .theming import static_folders
 
@@ -52,7 +51,7 @@ def _request_locale() -> str:
     asked = request.args.get("lang", "")
     if asked in cabinet.operator.locales:
         return asked
-    return str(get_locale() or cabinet.operator.default_locale)
+    return request_locale(cabinet)
 
 
 # --- the manifest --------------------------------------------------------------------------------

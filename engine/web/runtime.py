@@ -204,8 +204,10 @@ class Runtime:
     def calls(self) -> CallSession:
         """Billing calls for this request, in the subscriber's language (the operator's first
         language outside a request)."""
+        from .i18n import request_locale     # i18n reads the live cabinet from this module
+
         return CallSession(self.binding, self.executor, self.settings.billing_timeout, self.call_stats,
-                           _request_locale() or self.cabinet.operator.default_locale)
+                           request_locale(self.cabinet))
 
     def reconcile_payments(self, register, interval: float) -> None:
         from ..payments.reconcile import reconcile
@@ -230,16 +232,6 @@ def compile_cabinet_for(source: CabinetSource, settings: Settings, field_kinds: 
     """Compile a cabinet for this app: its kinds, its binding's capabilities, its handlers."""
     return load_cabinet(source, field_kinds, section_kinds, binding.capabilities,
                         f"the billing binding {settings.binding!r}", handler_operations(handlers), version=version)
-
-
-def _request_locale() -> str | None:
-    from flask import has_request_context
-    from flask_babel import get_locale
-
-    if not has_request_context():
-        return None
-    locale = get_locale()
-    return str(locale) if locale is not None else None
 
 
 def runtime() -> Runtime:
