@@ -16,6 +16,20 @@ DEMO_SCHEMAS = ROOT / "cabinet_schemas" / "demo"
 POSTGRES_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
+def demo_copy(folder: Path, edits: dict[str, tuple[str, str]] | None = None) -> Path:
+    """The demo cabinet copied to ``folder``, with each edit made in its file (a path inside the
+    cabinet -> the text to replace, and its replacement; the text must be there, once)."""
+    import shutil
+
+    shutil.copytree(DEMO_SCHEMAS, folder)
+    for name, (old, new) in (edits or {}).items():
+        path = folder / name
+        text = path.read_text(encoding="utf-8")
+        assert text.count(old) == 1, f"{name} holds {text.count(old)} times what this edit replaces: {old!r}"
+        path.write_text(text.replace(old, new), encoding="utf-8")
+    return folder
+
+
 @contextmanager
 def new_postgres_database(prefix: str):
     """Create a PostgreSQL database with a unique name; drop it on exit."""

@@ -8,6 +8,18 @@ from engine.cli import main
 BROKEN = "tests.support.bindings:BrokenBilling"
 
 
+def _on_own_billing(command: str, binding: str, tmp_path):
+    """``cabinet bindings COMMAND BINDING`` with a billing database of its own."""
+    return CliRunner().invoke(main, ["bindings", command, binding, "--options",
+                                     f"{{\"database_url\": \"sqlite:///{tmp_path / 'b.sqlite'}\"}}"])
+
+
+def _failed(output: str) -> dict[str, str]:
+    """The kit's failed checks in ``cabinet bindings check`` output: name -> why."""
+    lines = output.splitlines()
+    return {line.split()[-1]: lines[i + 1] for i, line in enumerate(lines) if line.startswith("FAIL")}
+
+
 def test_list_names_the_installed_bindings():
     result = CliRunner().invoke(main, ["bindings", "list"])
     assert result.exit_code == 0
@@ -15,8 +27,7 @@ def test_list_names_the_installed_bindings():
 
 
 def test_diagnose_shows_the_capabilities_and_a_live_check(tmp_path):
-    result = CliRunner().invoke(main, ["bindings", "diagnose", "tests.support.bindings:NoBonusesBilling",
-                                       "--options", f"{{\"database_url\": \"sqlite:///{tmp_path / 'b.sqlite'}\"}}"])
+    result = _on_own_billing("diagnose", "tests.support.bindings:NoBonusesBilling", tmp_path)
     assert result.exit_code == 0, result.output
     assert "22 of 23 operations" in result.output and " -   bonuses" in result.output
     assert "ok    accounts" in result.output and " ms " in result.output
@@ -29,23 +40,15 @@ def test_check_passes_the_demo_billing():
 
 
 def test_check_names_each_failing_operation_and_why(tmp_path):
-    result = CliRunner().invoke(main, ["bindings", "check", BROKEN, "--options",
-                                       f"{{\"database_url\": \"sqlite:///{tmp_path / 'b.sqlite'}\"}}"])
+    result = _on_own_billing("check", BROKEN, tmp_path)
     assert result.exit_code == 1
-    lines = result.output.splitlines()
-    failed = {line.split()[-1]: lines[i + 1] for i, line in enumerate(lines) if line.startswith("FAIL")}
+    failed = _failed(result.output)
     assert set(failed) == {"test_one_account_and_an_unknown_one", "test_a_payment_registered_twice_credits_once",
                            "test_tariffs_name_the_current_one"}, result.output
     assert "an unknown id must raise BillingNotFound" in failed["test_one_account_and_an_unknown_one"]
     assert "exactly one offer is the current tariff" in failed["test_tariffs_name_the_current_one"]
     assert "the same payment twice gave two references" in failed["test_a_payment_registered_twice_credits_once"]
     assert "3 failed" in result.output
-
-
-def _failed(output: str) -> dict[str, str]:
-    """The kit's failed checks in ``cabinet bindings check`` output: name -> why."""
-    lines = output.splitlines()
-    return {line.split()[-1]: lines[i + 1] for i, line in enumerate(lines) if line.startswith("FAIL")}
 
 
 def test_a_binding_without_the_core_fails_the_kit():
@@ -58,8 +61,7 @@ def test_a_binding_without_the_core_fails_the_kit():
 
 
 def test_a_binding_that_answers_every_subscriber_alike_fails_the_kit(tmp_path):
-    result = CliRunner().invoke(main, ["bindings", "check", "tests.support.bindings:OneLoginBilling", "--options",
-                                       f"{{\"database_url\": \"sqlite:///{tmp_path / 'b.sqlite'}\"}}"])
+    result = _on_own_billing("check", "tests.support.bindings:OneLoginBilling", tmp_path)
     assert result.exit_code == 1
     failed = _failed(result.output)
     assert "test_answers_depend_on_the_subscriber" in failed, result.output
@@ -67,8 +69,7 @@ def test_a_binding_that_answers_every_subscriber_alike_fails_the_kit(tmp_path):
 
 
 def test_times_without_their_zone_fail_the_kit(tmp_path):
-    result = CliRunner().invoke(main, ["bindings", "check", "tests.support.bindings:NaiveTimesBilling", "--options",
-                                       f"{{\"database_url\": \"sqlite:///{tmp_path / 'b.sqlite'}\"}}"])
+    result = _on_own_billing("check", "tests.support.bindings:NaiveTimesBilling", tmp_path)
     assert result.exit_code == 1
     failed = _failed(result.output)
     assert set(failed) == {"test_moments_carry_their_time_zone"}, result.output

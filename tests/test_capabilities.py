@@ -4,7 +4,6 @@ buttons and links leading there), said in one line at start-up, unless marked re
 from __future__ import annotations
 
 import logging
-import shutil
 
 import pytest
 
@@ -13,7 +12,7 @@ from engine.billing.demo import DemoBilling
 from engine.schema import SchemaInvalid, YamlSource, load_cabinet
 from engine.kinds import field_kind_registry, section_kind_registry
 from engine.web.handlers import handler_operations, handler_registry
-from tests.conftest import ROOT, page_text, sign_in
+from tests.conftest import ROOT, demo_copy, page_text, sign_in
 from tests.support.bindings import SmallBilling
 
 DEMO = ROOT / "cabinet_schemas" / "demo"
@@ -44,11 +43,7 @@ def test_what_the_binding_cannot_serve_is_left_out_and_said_once():
 
 
 def test_what_is_marked_required_refuses_the_cabinet_instead(tmp_path):
-    folder = tmp_path / "demo"
-    shutil.copytree(DEMO, folder)
-    catalog = folder / "screens" / "catalog.yaml"
-    catalog.write_text(catalog.read_text(encoding="utf-8").replace("parent: home\n", "parent: home\nrequired: true\n"),
-                       encoding="utf-8")
+    folder = demo_copy(tmp_path / "demo", {"screens/catalog.yaml": ("parent: home\n", "parent: home\nrequired: true\n")})
     with pytest.raises(SchemaInvalid) as refused:
         compiled(folder)
     [issue] = [i for i in refused.value.issues if "catalog" in str(i)]

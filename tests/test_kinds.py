@@ -842,16 +842,10 @@ def test_css_declares_the_brand_properties():
 # --- a plugin kind's own templates -----------------------------------------------------------------
 
 def _greeting_cabinet(tmp_path: Path) -> Path:
-    import shutil
+    from tests.conftest import demo_copy
 
-    from tests.conftest import DEMO_SCHEMAS
-
-    folder = tmp_path / "cabinet"
-    shutil.copytree(DEMO_SCHEMAS, folder)
-    home = folder / "screens" / "home.yaml"
-    home.write_text(home.read_text(encoding="utf-8").replace(
-        "sections:\n", "sections:\n  - {type: greeting, title: {ru: Привет, en: Hello}}\n", 1), encoding="utf-8")
-    return folder
+    return demo_copy(tmp_path / "cabinet", {"screens/home.yaml": (
+        "sections:\n", "sections:\n  - {type: greeting, title: {ru: Привет, en: Hello}}\n")})
 
 
 def _greeting_kind(tmp_path: Path) -> type[SectionKind]:

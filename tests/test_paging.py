@@ -4,7 +4,6 @@ button checked against the page it was on."""
 from __future__ import annotations
 
 import re
-import shutil
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
@@ -20,7 +19,7 @@ from engine.billing.demo.seed import DEALER_SUBSCRIBERS
 from engine.billing.records import HistoryEntry, OperationKind
 from engine.billing.rest import RestBinding
 from engine.schema import SchemaInvalid
-from tests.conftest import DEMO_SCHEMAS, action_forms, csrf_token, page_text, sign_in
+from tests.conftest import DEMO_SCHEMAS, action_forms, csrf_token, demo_copy, page_text, sign_in
 from tests.support.bindings import RecordingBilling
 from tests.test_schema_pipeline import MINIMAL, load, write_cabinet
 
@@ -140,17 +139,11 @@ def test_the_demo_history_pages_in_sql(billing):
 def _cabinet(tmp_path):
     """The demo cabinet with short pages, a dealer screen with a button on each subscriber, and one
     that reads the subscribers beside its list."""
-    folder = tmp_path / "cabinet"
-    shutil.copytree(DEMO_SCHEMAS, folder)
+    folder = demo_copy(tmp_path / "cabinet", {
+        "screens/dealer_subscribers.yaml": ("    search_in: [name, contract, phone]\n",
+                                            "    search_in: [name, contract, phone]\n    page_size: 4\n"),
+        "screens/tariffs.yaml": ("    items: tariffs\n", "    items: tariffs\n    page_size: 1\n")})
     screens = folder / "screens"
-    subscribers = screens / "dealer_subscribers.yaml"
-    subscribers.write_text(subscribers.read_text(encoding="utf-8").replace(
-        "    search_in: [name, contract, phone]\n", "    search_in: [name, contract, phone]\n    page_size: 4\n"),
-        encoding="utf-8")
-    tariffs = screens / "tariffs.yaml"
-    tariffs.write_text(tariffs.read_text(encoding="utf-8").replace("    items: tariffs\n",
-                                                                   "    items: tariffs\n    page_size: 1\n"),
-                       encoding="utf-8")
     (screens / "dealer_ask.yaml").write_text("""\
 id: dealer_ask
 route: /dealer/ask

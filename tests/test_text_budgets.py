@@ -137,16 +137,10 @@ def test_a_text_in_a_sections_options_is_checked_like_any_other(tmp_path):
 
 
 def test_a_missing_media_file_is_a_located_error(tmp_path):
-    import shutil
+    from tests.conftest import demo_copy
 
-    from tests.conftest import DEMO_SCHEMAS
-
-    folder = tmp_path / "demo"
-    shutil.copytree(DEMO_SCHEMAS, folder)
+    folder = demo_copy(tmp_path / "demo", {"content/news.yaml": ("/media/news/fiber.svg", "/media/../cabinet.yaml")})
     (folder / "media" / "news" / "fiber-poster.jpg").unlink()
-    news = folder / "content" / "news.yaml"
-    news.write_text(news.read_text(encoding="utf-8").replace("/media/news/fiber.svg", "/media/../cabinet.yaml", 1),
-                    encoding="utf-8")
     with pytest.raises(SchemaInvalid) as caught:
         load(folder)
     found = {(issue.location.line, issue.message.split(":")[0]) for issue in caught.value.issues}
@@ -172,15 +166,10 @@ def test_a_kind_without_its_template_is_said_at_start_up_and_drawn_plainly(make_
 
 
 def test_a_mistake_in_a_shared_section_is_reported_once_at_its_own_line(tmp_path):
-    import shutil
+    from tests.conftest import demo_copy
 
-    from tests.conftest import DEMO_SCHEMAS
-
-    folder = tmp_path / "demo"
-    shutil.copytree(DEMO_SCHEMAS, folder)
-    shared = folder / "shared" / "sections.yaml"
-    shared.write_text(shared.read_text(encoding="utf-8").replace("value: account.balance}", "value: acount.balance}"),
-                      encoding="utf-8")
+    folder = demo_copy(tmp_path / "demo", {"shared/sections.yaml": ("value: account.balance}",
+                                                                    "value: acount.balance}")})
     with pytest.raises(SchemaInvalid) as caught:
         load(folder)
     [issue] = caught.value.issues
