@@ -189,7 +189,22 @@ _SCENARIO_OPTIONS = [
     click.option("--other-subscriber-id", default="sub-1002", show_default=True,
                  help="Another test subscriber with accounts of their own (none may reach the first)."),
     click.option("--dealer-id", default="dealer-2001", show_default=True, help="A test dealer."),
+    click.option("--login", help="The test subscriber's billing login, when the billing signs subscribers in "
+                                 "(the password from CABINET_CHECK_PASSWORD)."),
+    click.option("--other-login", help="The other test subscriber's billing login (the password from "
+                                       "CABINET_CHECK_OTHER_PASSWORD)."),
 ]
+
+
+def _scenario(subscriber_id: str, other_subscriber_id: str, dealer_id: str, login: str | None,
+              other_login: str | None):
+    """The kit's test data; passwords only from the environment (never the command line, which
+    ``ps`` shows)."""
+    from .testing.binding_suite import Scenario
+
+    return Scenario(subscriber_id, dealer_id, other_subscriber_id=other_subscriber_id, login=login,
+                    password=os.environ.get("CABINET_CHECK_PASSWORD"), other_login=other_login,
+                    other_password=os.environ.get("CABINET_CHECK_OTHER_PASSWORD"))
 
 
 def _scenario_options(command):
@@ -202,14 +217,14 @@ def _scenario_options(command):
 @click.argument("name")
 @_scenario_options
 def bindings_diagnose(name: str, options: str | None, subscriber_id: str, other_subscriber_id: str,
-                      dealer_id: str) -> None:
+                      dealer_id: str, login: str | None, other_login: str | None) -> None:
     """What NAME provides (the capability matrix) and a live check of its health with latency."""
-    from .testing.binding_suite import Scenario
     from .testing.check import diagnose
 
     binding = _binding_factory(name, options)()
     try:
-        matrix, probes = diagnose(binding, Scenario(subscriber_id, dealer_id, other_subscriber_id=other_subscriber_id))
+        matrix, probes = diagnose(binding, _scenario(subscriber_id, other_subscriber_id, dealer_id, login,
+                                                     other_login))
     finally:
         binding.close()
     click.echo(f"{name}: {sum(matrix.values())} of {len(matrix)} operations")
@@ -226,13 +241,12 @@ def bindings_diagnose(name: str, options: str | None, subscriber_id: str, other_
 @click.argument("name")
 @_scenario_options
 def bindings_check(name: str, options: str | None, subscriber_id: str, other_subscriber_id: str,
-                   dealer_id: str) -> None:
+                   dealer_id: str, login: str | None, other_login: str | None) -> None:
     """Run the conformance kit against NAME (on test data: it makes payments, orders, blocks)."""
-    from .testing.binding_suite import Scenario
     from .testing.check import run_suite
 
     results = run_suite(_binding_factory(name, options),
-                        Scenario(subscriber_id, dealer_id, other_subscriber_id=other_subscriber_id))
+                        _scenario(subscriber_id, other_subscriber_id, dealer_id, login, other_login))
     click.echo("")
     for result in results:
         label = {"passed": "pass", "failed": "FAIL", "not applicable": "n/a "}[result.outcome]
@@ -388,6 +402,14 @@ def export_command(folder: Path, drafts: bool) -> None:
     finally:
         client.close()
 
+
+def _register_users() -> None:
+    from .users_cli import users     # its own module: one command group, one job
+
+    main.add_command(users)
+
+
+_register_users()
 
 if __name__ == "__main__":
     main()

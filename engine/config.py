@@ -77,6 +77,11 @@ class SettingsSchema(Schema):
     # the seed's in-cabinet login form through Keycloak's direct access grant (docs: the trade-off)
     keycloak_direct_login = fields.Boolean(load_default=False)
     preview_dealer = fields.String(load_default="")
+    # how subscribers sign in: local users, Keycloak, or the billing's own logins and passwords
+    # (empty: Keycloak when CABINET_KEYCLOAK_URL is set, else local)
+    sign_in = fields.String(load_default="", validate=validate.OneOf(["", "local", "keycloak", "billing"]))
+    # with the billing's sign-in: its own page where a subscriber recovers a password ("Forgot password?")
+    billing_password_url = fields.Url(require_tld=False, schemes={"http", "https"})
 
     @validates("binding_options")
     def _json_object(self, value, **kwargs):
@@ -162,6 +167,8 @@ class Settings:
     keycloak_subscriber_claim: str = "subscriber_id"
     keycloak_dealer_claim: str = "dealer_id"
     keycloak_direct_login: bool = False
+    sign_in: str = "local"                  # local | keycloak | billing
+    billing_password_url: str = ""
     preview_dealer: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)   # Flask config overrides (tests)
 
@@ -170,10 +177,17 @@ class Settings:
         return f"Settings({shown})"
 
 
+#: read by single commands, never by the server: secrets a command needs once (a new user's password,
+#: the kit's test logins, Keycloak's admin), so they are not settings, but not misspellings either
+COMMAND_VARIABLES = frozenset({"user_password", "check_password", "check_other_password", "keycloak_admin_user",
+                               "keycloak_admin_password"})
+
+
 def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
     """Read ``CABINET_*`` variables (``overrides`` win, by lowercase name without the prefix)."""
     environ = os.environ if environ is None else environ
-    raw = {k[len(PREFIX):].lower(): v for k, v in environ.items() if k.startswith(PREFIX)}
+    raw = {k[len(PREFIX):].lower(): v for k, v in environ.items()
+           if k.startswith(PREFIX) and k[len(PREFIX):].lower() not in COMMAND_VARIABLES}
     extra = overrides.pop("extra", {})
     raw.update({k: (json.dumps(v) if k in ("binding_options", "payment_gateway_options") and not isinstance(v, str) else
                     str(v) if isinstance(v, Path) else v) for k, v in overrides.items()})
@@ -200,6 +214,10 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
     if loaded.get("smtp_url") and not loaded.get("public_url"):
         raise ConfigError("the configuration has problems:\n  CABINET_PUBLIC_URL: set it (e.g. https://lk.example.ru) "
                           "when CABINET_SMTP_URL is set: links in letters are built from it, never from a request")
+    sign_in = loaded["sign_in"] or ("keycloak" if loaded.get("keycloak_url") else "local")
+    if sign_in == "keycloak" and not loaded.get("keycloak_url"):
+        raise ConfigError("the configuration has problems:\n  CABINET_SIGN_IN: 'keycloak' needs CABINET_KEYCLOAK_URL "
+                          "(and its realm and client secret)")
     instance_dir = Path(loaded["instance_dir"]).resolve()
     instance_dir.mkdir(parents=True, exist_ok=True)
     binding_options = json.loads(loaded["binding_options"])
@@ -248,6 +266,8 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
         keycloak_subscriber_claim=loaded["keycloak_subscriber_claim"],
         keycloak_dealer_claim=loaded["keycloak_dealer_claim"],
         keycloak_direct_login=loaded["keycloak_direct_login"],
+        sign_in=sign_in,
+        billing_password_url=loaded.get("billing_password_url") or "",
         preview_dealer=loaded["preview_dealer"],
         directus_public_url=(loaded.get("directus_public_url") or loaded.get("directus_url") or "").rstrip("/"),
         extra=extra,

@@ -7,14 +7,17 @@ list for its switcher, its ownership check and its data calls the billing once.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor, TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from ..billing.contract import BillingBinding
+from ..billing.credential import Credential
 from ..billing.errors import (
-    BillingError, BillingNotFound, BillingOutcomeUnknown, BillingRejected, BillingUnavailable, OperationNotSupported,
+    BillingError, BillingNotFound, BillingOutcomeUnknown, BillingRejected, BillingSessionExpired, BillingUnavailable,
+    OperationNotSupported,
 )
 from ..billing.records import as_data
 
@@ -72,30 +75,83 @@ def _freeze(params: Mapping[str, Any]) -> tuple:
     return tuple(sorted((k, repr(v)) for k, v in params.items()))
 
 
+@dataclass
+class SubscriberSession:
+    """The signed-in subscriber's billing credential, for a binding whose calls act as them
+    (``BillingBinding.per_subscriber``), and what to do when the billing renews or ends it."""
+
+    credential: Credential
+    #: keeps a renewed credential (the engine's server-side session); called from a worker thread
+    on_renewed: Callable[[Credential], None] = lambda credential: None
+    #: the billing refused the credential and its renewal: the subscriber must sign in again
+    ended: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+
 class CallSession:
     def __init__(self, binding: BillingBinding, executor: ThreadPoolExecutor, default_timeout: float,
-                 stats=None, locale: str | None = None):
+                 stats=None, locale: str | None = None, subscriber: SubscriberSession | None = None):
         self.binding = binding
         self.executor = executor
         self.default_timeout = default_timeout
         self.stats = stats                  # engine.assembly.callstats.CallStats, when kept
         self.locale = locale                # the subscriber's language, for operations that take it
+        self.subscriber = subscriber        # whose credential calls carry, for a per-subscriber binding
         self._futures: dict[tuple, tuple[Future, float]] = {}
         self._started: dict[tuple, float] = {}
+
+    @property
+    def credential(self) -> Credential | None:
+        return self.subscriber.credential if self.subscriber else None
 
     def submit(self, operation: str, params: Mapping[str, Any], timeout: float | None = None) -> tuple:
         if self.locale is not None and "locale" not in params and self.binding.takes_locale(operation):
             params = {**params, "locale": self.locale}
+        # the credential is the same for every call of the session: not part of the key
         key = (operation, _freeze(params))
         if key not in self._futures:
             self._started[key] = time.monotonic()
             deadline = self._started[key] + (timeout or self.default_timeout)
+            call: Callable[[str, dict], Any] = self.binding.call
+            if self.subscriber is not None and self.binding.takes_credential(operation):
+                call = self._as_subscriber
             if self.binding.remote:
-                future = self.executor.submit(self.binding.call, operation, dict(params))
+                future = self.executor.submit(call, operation, dict(params))
             else:
-                future = _run_here(self.binding.call, operation, dict(params))
+                future = _run_here(call, operation, dict(params))
             self._futures[key] = (future, deadline)
         return key
+
+    def _as_subscriber(self, operation: str, params: dict[str, Any]) -> Any:
+        """A call with the subscriber's credential; one the billing no longer takes is renewed
+        once (by whichever call noticed first) and the call repeated."""
+        assert self.subscriber is not None
+        used = self.subscriber.credential
+        try:
+            return self.binding.call(operation, {**params, "credential": used})
+        except BillingSessionExpired:
+            fresh = self._renewed(used)
+        try:
+            return self.binding.call(operation, {**params, "credential": fresh})
+        except BillingSessionExpired:
+            self.subscriber.ended = True
+            raise
+
+    def _renewed(self, used: Credential) -> Credential:
+        subscriber = self.subscriber
+        assert subscriber is not None
+        with subscriber._lock:
+            if subscriber.credential != used:         # another call of this request renewed it
+                return subscriber.credential
+            try:
+                fresh = Credential(self.binding.renew(used))
+            except (BillingRejected, BillingSessionExpired, BillingNotFound) as exc:
+                log.info("the billing ended a subscriber's session: %s", type(exc).__name__)
+                subscriber.ended = True
+                raise BillingSessionExpired("the billing refused to renew the subscriber's session") from None
+            subscriber.credential = fresh
+            subscriber.on_renewed(fresh)
+            return fresh
 
     def result(self, key: tuple) -> Outcome:
         outcome = self._result(key)
@@ -120,6 +176,8 @@ class CallSession:
             return Outcome(error="not_found")
         except OperationNotSupported:
             return Outcome(error="unsupported")
+        except BillingSessionExpired:          # the subscriber is signed out (SubscriberSession.ended)
+            return Outcome(error="unavailable")
         except BillingOutcomeUnknown as exc:
             log.warning("billing operation %s sent, no answer: %s", operation, exc)
             return Outcome(error="unknown")

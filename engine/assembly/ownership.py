@@ -34,7 +34,8 @@ class Ownership:
         """The user's accounts as plain data; [] for users who are not subscribers."""
         if not self.subscriber_id:
             return []
-        cached = self.cache.get(self.subscriber_id) if self.cache else None
+        key = self.cache_key()
+        cached = self.cache.get(key) if self.cache else None
         if cached is not None:
             return cached
         outcome = self.calls.call("accounts", {"subscriber_id": self.subscriber_id})
@@ -42,8 +43,15 @@ class Ownership:
             raise OwnershipUnknown(outcome.error)
         accounts = _with_ids(outcome.value, "accounts")
         if self.cache:
-            self.cache.put(self.subscriber_id, accounts)
+            self.cache.put(key, accounts)
         return accounts
+
+    def cache_key(self) -> str:
+        """Whose account list this is. With a per-subscriber binding the billing answers for the
+        credential, so the credential is part of the key: two people whose billing sign-in gave
+        the same subscriber id (a binding's mistake) still never share a list."""
+        credential = self.calls.credential
+        return f"{self.subscriber_id}\x00{credential.fingerprint}" if credential else str(self.subscriber_id)
 
     def account_ids(self) -> set[str]:
         return {a["id"] for a in self.accounts()}

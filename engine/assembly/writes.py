@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any
+from typing import Any, Callable
 
 from ..billing.contract import IDEMPOTENCY_KEY, OPERATIONS, BillingBinding, Operation
+from ..billing.credential import Credential
 from ..billing.errors import BillingNotFound, BillingRejected
 from ..billing.records import as_data
 from ..state.writes import DONE, REFUSED, BillingWrites, Write, write_key
@@ -62,14 +63,23 @@ def _as_outcome(write: Write) -> Outcome:
     return Outcome(error="unknown")                # still running elsewhere, or being checked
 
 
-def reconcile(binding: BillingBinding, writes: BillingWrites, settle_after: timedelta = SETTLE_AFTER) -> list[str]:
+def reconcile(binding: BillingBinding, writes: BillingWrites, settle_after: timedelta = SETTLE_AFTER,
+              credential_of: Callable[[str], Credential | None] | None = None) -> list[str]:
     """Ask the billing again, with the same key, about every write unsettled for ``settle_after``;
-    the keys it settled."""
+    the keys it settled. A binding that acts with each subscriber's credential asks with the one
+    of the subscriber's live session (``credential_of(login)``); a write whose subscriber has
+    none waits until they sign in again."""
     settled = []
     for write in writes.unsettled(writes.clock() - settle_after):
+        params = _typed(write)
+        if binding.takes_credential(write.operation):
+            credential = credential_of(write.actor) if credential_of else None
+            if credential is None:
+                continue
+            params["credential"] = credential
         writes.tried_again(write.key)
         try:
-            record = binding.call(write.operation, _typed(write))
+            record = binding.call(write.operation, params)
         except BillingRejected as exc:
             writes.refuse(write.key, exc.reason)
         except BillingNotFound:

@@ -5,14 +5,17 @@ import importlib
 
 from ..registry import Registry
 from .contract import OPERATIONS, BillingBinding, Operation, Param
+from .credential import Credential
 from .errors import (
-    BillingError, BillingNotFound, BillingOutcomeUnknown, BillingRejected, BillingUnavailable, OperationNotSupported,
+    BillingError, BillingNotFound, BillingOutcomeUnknown, BillingRejected, BillingSessionExpired, BillingUnavailable,
+    OperationNotSupported,
 )
 from .records import Page
 
 __all__ = [
     "OPERATIONS", "BillingBinding", "Operation", "Param", "BillingError", "BillingNotFound",
-    "BillingOutcomeUnknown", "BillingRejected", "BillingUnavailable", "OperationNotSupported", "Page",
+    "BillingOutcomeUnknown", "BillingRejected", "BillingSessionExpired", "BillingUnavailable", "Credential",
+    "OperationNotSupported", "Page",
     "binding_registry", "resolve_binding",
 ]
 

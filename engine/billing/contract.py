@@ -28,12 +28,13 @@ import inspect
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, ClassVar, NoReturn, Sequence
+from typing import Any, ClassVar, Mapping, NoReturn, Sequence
 
-from .errors import OperationNotSupported
+from .credential import Credential
+from .errors import BillingSessionExpired, OperationNotSupported
 from .records import (
     Account, ActionResult, BlockTerms, BonusBalance, CatalogItem, DealerOrderStats, DealerSubscriber,
-    HistoryEntry, Order, PaymentReceipt, PromisedPaymentTerms, Requisites, Service, TariffOffer,
+    HistoryEntry, Order, PaymentReceipt, PromisedPaymentTerms, Requisites, Service, SignedIn, TariffOffer,
     TransferReceipt,
 )
 
@@ -176,6 +177,39 @@ class BillingBinding:
     def resolve_subscriber(self, login: str) -> str | None:
         """The billing's subscriber id for a login, or None. Used to link sign-in to billing."""
         return None
+
+    # --- subscribers signed in by the billing (CABINET_SIGN_IN=billing) ---------------------------
+    def sign_in(self, login: str, password: str) -> SignedIn:
+        """Check a subscriber's login and password with the billing: who they are and the
+        credential the binding needs to act for them. Raise ``BillingRejected`` for a wrong login
+        or password, ``BillingUnavailable`` when the billing cannot tell."""
+        self._unsupported("sign_in")
+
+    def renew(self, credential: Credential) -> Mapping[str, str]:
+        """A fresh credential for one the billing stopped taking (``BillingSessionExpired``):
+        sign in again with what the credential keeps. Raise ``BillingRejected`` when that is
+        refused too (the password changed): the subscriber then signs in again."""
+        raise BillingSessionExpired("the binding cannot renew a subscriber's session")
+
+    def sign_out(self, credential: Credential) -> None:
+        """Tell the billing a subscriber signed out (end its session key); nothing by default."""
+
+    @property
+    def signs_in(self) -> bool:
+        """Whether the billing itself checks subscribers' passwords (``sign_in`` is provided)."""
+        return type(self).sign_in is not BillingBinding.sign_in
+
+    @property
+    def per_subscriber(self) -> bool:
+        """Whether calls act with the signed-in subscriber's own credential (the billing knows no
+        other identity), rather than one credential of the binding's for everybody. A Python
+        binding is when one of its operations names a ``credential`` parameter."""
+        return any(self.takes_credential(name) for name in self.capabilities)
+
+    def takes_credential(self, operation: str) -> bool:
+        """Whether ``operation`` is given the signed-in subscriber's ``credential`` (a Python
+        binding: where its method names that parameter)."""
+        return "credential" in named_params(type(self), operation)
 
     # --- operations (see OPERATIONS for parameters) ---------------------------------------------
     def _unsupported(self, name: str) -> NoReturn:

@@ -35,3 +35,9 @@ class BillingNotFound(BillingError):
 
 class OperationNotSupported(BillingError):
     """The binding does not implement this operation (see ``capabilities``)."""
+
+
+class BillingSessionExpired(BillingError):
+    """The billing no longer takes the subscriber's credential (its session key ran out, the
+    password changed). The engine asks the binding to ``renew`` it once and repeats the call; when
+    that fails too, the subscriber is signed out and signs in again."""

@@ -215,6 +215,19 @@ class DealerOrderStats:
 
 
 @dataclass(frozen=True)
+class SignedIn:
+    """A subscriber the billing signed in (``BillingBinding.sign_in``): who they are, and the
+    credential the binding needs to act for them (a session key, or the login and password the
+    billing wants with each request). ``expires_in``: seconds the billing keeps the session idle
+    (None: until it refuses it)."""
+
+    subscriber_id: str
+    credential: dict[str, str]
+    name: str = ""
+    expires_in: float | None = None
+
+
+@dataclass(frozen=True)
 class ActionResult:
     """The outcome of a change (tariff, block, promised payment ...)."""
 

@@ -69,3 +69,18 @@ class UserStore:
     def get(self, login: str) -> LocalUser | None:
         with self.db.session() as session:
             return session.get(LocalUser, login)
+
+    def link(self, login: str, subscriber_id: str | None, dealer_id: str | None) -> None:
+        """Point a user at a subscriber and/or dealer of the billing (None: leave as it is; "": unlink)."""
+        with self.db.session() as session:
+            user = session.get(LocalUser, login)
+            if user is None:
+                raise KeyError(login)
+            if subscriber_id is not None:
+                user.subscriber_id = subscriber_id or None
+            if dealer_id is not None:
+                user.dealer_id = dealer_id or None
+
+    def all(self) -> list[LocalUser]:
+        with self.db.session() as session:
+            return list(session.scalars(select(LocalUser).order_by(LocalUser.login)))

@@ -35,10 +35,11 @@ from decimal import Decimal
 from functools import wraps
 from typing import Any
 
+from ..billing.credential import Credential
 from ..billing.errors import BillingNotFound, BillingRejected
 from ..billing.records import (
     Account, ActionResult, BlockTerms, BonusBalance, CatalogItem, DealerOrderStats, DealerSubscriber,
-    HistoryEntry, Order, Page, PaymentReceipt, PromisedPaymentTerms, Requisites, Service, TariffOffer,
+    HistoryEntry, Order, Page, PaymentReceipt, PromisedPaymentTerms, Requisites, Service, SignedIn, TariffOffer,
 )
 
 UNKNOWN = "no-such-id-0000"
@@ -70,6 +71,41 @@ class Scenario:
     unknown_id: str = UNKNOWN           # an id the billing does not have
     #: another subscriber with accounts of their own: none of them may reach the first one
     other_subscriber_id: str | None = None
+    #: the two subscribers' billing logins, for a binding whose billing signs them in (``sign_in``)
+    login: str | None = None
+    password: str | None = None
+    other_login: str | None = None
+    other_password: str | None = None
+
+
+class AsSubscriber:
+    """A per-subscriber binding acting for one signed-in subscriber: every call that takes the
+    subscriber's credential is given theirs, as the engine does."""
+
+    def __init__(self, binding, credential: Credential):
+        self.inner = binding
+        self.credential = credential
+
+    def call(self, operation: str, params: dict) -> Any:
+        if self.inner.takes_credential(operation):
+            params = {**params, "credential": self.credential}
+        return self.inner.call(operation, params)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def acting(binding, scenario: Scenario, other: bool = False):
+    """The binding as the scenario's subscriber (or the other one) would reach it: signed in
+    through the billing when its calls act with each subscriber's own credential."""
+    inner = getattr(binding, "inner", binding)
+    if not inner.per_subscriber:
+        return inner
+    login, password = (scenario.other_login, scenario.other_password) if other else (scenario.login,
+                                                                                       scenario.password)
+    assert login and password, ("the binding acts with each subscriber's own credential: give the scenario "
+                                "login and password (and other_login, other_password) of test subscribers")
+    return AsSubscriber(inner, Credential(inner.sign_in(login, password).credential))
 
 
 def needs(*operations: str):
@@ -80,7 +116,7 @@ def needs(*operations: str):
             missing = [op for op in operations if op not in binding.capabilities]
             if missing:
                 raise NotApplicable(f"not applicable: the binding does not provide {', '.join(missing)}")
-            return test(self, binding, scenario, *args, **kwargs)
+            return test(self, acting(binding, scenario), scenario, *args, **kwargs)
         run.operations = operations
         return run
     return mark
@@ -143,6 +179,38 @@ class BindingSuite:
 
     test_the_core_is_provided.operations = CORE       # type: ignore[attr-defined]
 
+    def test_subscribers_sign_in(self, binding, scenario):
+        """The sign-in path: a billing that checks its subscribers' passwords signs the scenario's
+        two in as themselves and refuses a wrong password; a binding whose calls need each
+        subscriber's credential must have that sign-in."""
+        if not binding.signs_in:
+            # subscribers sign in with Keycloak or local users linked to their ids (cabinet users link),
+            # and the binding reaches the billing with one credential of its own for all of them
+            assert not binding.per_subscriber, (
+                "the binding acts with each subscriber's own credential but cannot sign one in (sign_in)")
+            return
+        assert scenario.login and scenario.password and scenario.other_login and scenario.other_password, (
+            "the billing signs subscribers in: give the scenario login, password, other_login and other_password")
+        first = binding.sign_in(scenario.login, scenario.password)
+        assert isinstance(first, SignedIn), f"sign_in must return a SignedIn record, not {first!r:.80}"
+        assert first.subscriber_id == scenario.subscriber_id, (
+            f"{scenario.login} signed in as {first.subscriber_id!r}, not as {scenario.subscriber_id!r}")
+        assert first.credential and all(isinstance(v, str) for v in first.credential.values()), \
+            "sign_in must give the credential the subscriber's calls need, as text values"
+        second = binding.sign_in(scenario.other_login, scenario.other_password)
+        assert second.subscriber_id == scenario.other_subscriber_id, (
+            f"{scenario.other_login} signed in as {second.subscriber_id!r}, not {scenario.other_subscriber_id!r}")
+        assert Credential(second.credential) != Credential(first.credential), \
+            "two subscribers were given the same credential"
+        try:
+            binding.sign_in(scenario.login, scenario.password + "-wrong")
+        except BillingRejected:
+            pass
+        else:
+            raise AssertionError("a wrong password must be refused with BillingRejected")
+
+    test_subscribers_sign_in.operations = ("sign_in",)     # type: ignore[attr-defined]
+
     @needs("accounts")
     def test_answers_depend_on_the_subscriber(self, binding, scenario):
         strangers = _listed(binding, "accounts", {"subscriber_id": scenario.unknown_id})
@@ -152,7 +220,8 @@ class BindingSuite:
             f"login?), so every subscriber would see those accounts")
         assert scenario.other_subscriber_id, "give the scenario other_subscriber_id: a second test subscriber"
         own = {a.id for a in self.accounts_of(binding, scenario)}
-        other = {a.id for a in binding.call("accounts", {"subscriber_id": scenario.other_subscriber_id})}
+        as_other = acting(binding, scenario, other=True)
+        other = {a.id for a in as_other.call("accounts", {"subscriber_id": scenario.other_subscriber_id})}
         assert other, f"the scenario's other subscriber {scenario.other_subscriber_id} has no accounts"
         shared = own & other
         assert not shared, (f"subscribers {scenario.subscriber_id} and {scenario.other_subscriber_id} were both "

@@ -11,7 +11,7 @@ from typing import Callable
 
 from ..billing.contract import OPERATIONS, BillingBinding
 from ..billing.errors import BillingError
-from .binding_suite import BindingSuite, NotApplicable, Scenario
+from .binding_suite import BindingSuite, NotApplicable, Scenario, acting
 
 
 @dataclass
@@ -73,6 +73,20 @@ def diagnose(binding: BillingBinding, scenario: Scenario) -> tuple[dict[str, boo
     """The capability matrix and a live check: the read operations the scenario makes callable."""
     matrix = {name: name in binding.capabilities for name in OPERATIONS}
     probes = []
+    if binding.per_subscriber and not (scenario.login and scenario.password):
+        probes.append(Probe("sign_in", False, 0.0, "its calls act as a signed-in subscriber: give --login "
+                                                    "(and the password in CABINET_CHECK_PASSWORD)"))
+        return matrix, probes
+    if binding.signs_in and scenario.login and scenario.password:
+        started = time.perf_counter()
+        try:
+            binding = acting(binding, scenario)
+            detail, ok = "signed in", True
+        except BillingError as exc:
+            detail, ok = f"{type(exc).__name__}: {exc}", False
+        probes.append(Probe("sign_in", ok, (time.perf_counter() - started) * 1000, detail))
+        if not ok:
+            return matrix, probes
     plans = [("catalog", {}), ("accounts", {"subscriber_id": scenario.subscriber_id})]
     if scenario.dealer_id:
         plans.append(("dealer_orders", {"dealer_id": scenario.dealer_id}))

@@ -135,9 +135,15 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         log.error(problem)
 
     # 8. Views: auth first (screens redirect to it), then the cabinet, the API and health.
-    if settings.keycloak_url:
+    if rt.binding.per_subscriber and settings.sign_in != "billing":
+        raise ConfigError(f"the binding {settings.binding!r} acts with each subscriber's own billing credential: "
+                          f"set CABINET_SIGN_IN=billing so subscribers sign in with their billing login")
+    if settings.sign_in == "keycloak":
         from .auth.keycloak import KeycloakAuthenticator
         KeycloakAuthenticator(settings).init_app(app)
+    elif settings.sign_in == "billing":
+        from .auth.billing import BillingAuthenticator
+        BillingAuthenticator().init_app(app)
     else:
         LocalAuthenticator().init_app(app)
     app.register_blueprint(screens.blueprint)

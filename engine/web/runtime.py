@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping
 
-from flask import current_app, g
+from flask import current_app, g, has_request_context
 from werkzeug.routing import Map, MapAdapter, Rule
 
 from ..assembly.calls import CallSession
@@ -195,19 +195,24 @@ class Runtime:
         """Ask the billing again about changes whose answer was lost, every ``interval`` seconds
         (safe in several processes: the same key, asked twice, has one effect)."""
         from ..assembly.writes import reconcile
+        from ..state.auth_sessions import AuthSessionStore
 
-        self.every(interval, lambda: reconcile(self.binding, self.writes), "settle-writes")
+        credential_of = AuthSessionStore(self.db, self.settings.secret_key).credential_of
+        self.every(interval, lambda: reconcile(self.binding, self.writes, credential_of=credential_of),
+                   "settle-writes")
 
     def handler_services(self) -> HandlerServices:
         return HandlerServices(self.db, self.settings, self.outbox, self.payments)
 
     def calls(self) -> CallSession:
         """Billing calls for this request, in the subscriber's language (the operator's first
-        language outside a request)."""
+        language outside a request), carrying the subscriber's own billing credential when the
+        billing signed them in (``auth/billing.py`` keeps it in ``g.subscriber_session``)."""
         from .i18n import request_locale     # i18n reads the live cabinet from this module
 
+        subscriber = g.get("subscriber_session") if has_request_context() else None
         return CallSession(self.binding, self.executor, self.settings.billing_timeout, self.call_stats,
-                           request_locale(self.cabinet))
+                           request_locale(self.cabinet), subscriber)
 
     def reconcile_payments(self, register, interval: float) -> None:
         from ..payments.reconcile import reconcile

@@ -1,12 +1,16 @@
 """Bindings for tests: the demo billing with one operation missing, or recording, failing, slow."""
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 
 from engine.billing.contract import BillingBinding
 from engine.billing.demo import DemoBilling
-from engine.billing.errors import BillingUnavailable
+from engine.billing.errors import (
+    BillingNotFound, BillingRejected, BillingSessionExpired, BillingUnavailable,
+)
+from engine.billing.records import SignedIn
 
 
 class NoBonusesBilling(DemoBilling):
@@ -160,3 +164,89 @@ class LocalizedBilling(DemoBilling):
         if locale != "en":
             return services
         return [replace(s, name=self.ENGLISH.get(s.name, s.name)) for s in services]
+
+
+class SessionKeyBilling(BillingBinding):
+    """A billing whose subscribers sign in with its own logins and whose every call needs the
+    session key it handed out, like the subscriber APIs of many ISP billings: it knows no other
+    identity. Its data is the demo billing's (accounts, services, history only).
+
+    Tests end every session key (``expire_sessions``) or change a password (``passwords``)."""
+
+    remote = False
+    PEOPLE = {"ivan": ("sub-1001", "Иван Иванов"), "petr": ("sub-1002", "Пётр Сидоров")}
+
+    def __init__(self, **options):
+        super().__init__(**options)
+        self.data = DemoBilling(**options)
+        self.passwords = {"ivan": "ivan-pass", "petr": "petr-pass"}
+        self.keys: dict[str, str] = {}            # session key -> subscriber id
+        self.signed_out: list[str] = []
+        self.renewals = 0
+
+    def reported_id(self, subscriber_id: str) -> str:
+        """The subscriber id sign-in reports (the billing's own, here)."""
+        return subscriber_id
+
+    def sign_in(self, login: str, password: str) -> SignedIn:
+        if login not in self.PEOPLE or self.passwords.get(login) != password:
+            raise BillingRejected("Wrong login or password.", "wrong_credentials")
+        subscriber_id, name = self.PEOPLE[login]
+        key = secrets.token_hex(16)
+        self.keys[key] = subscriber_id
+        return SignedIn(subscriber_id=self.reported_id(subscriber_id), name=name,
+                        credential={"session": key, "login": login, "password": password})
+
+    def renew(self, credential):
+        self.renewals += 1
+        return self.sign_in(credential["login"], credential["password"]).credential
+
+    def sign_out(self, credential) -> None:
+        self.keys.pop(credential["session"], None)
+        self.signed_out.append(credential["login"])
+
+    def expire_sessions(self) -> None:
+        self.keys.clear()
+
+    def _own(self, credential) -> str:
+        subscriber_id = self.keys.get(credential["session"])
+        if subscriber_id is None:
+            raise BillingSessionExpired("unknown session key")
+        return subscriber_id
+
+    def _own_account(self, account_id: str, credential) -> None:
+        if account_id not in {a.id for a in self.data.accounts(self._own(credential))}:
+            raise BillingNotFound(account_id)
+
+    def accounts(self, subscriber_id: str, credential):
+        own = self._own(credential)
+        return self.data.accounts(own) if subscriber_id == self.reported_id(own) else []
+
+    def account(self, account_id: str, credential):
+        self._own_account(account_id, credential)
+        return self.data.account(account_id)
+
+    def services(self, account_id: str, credential):
+        self._own_account(account_id, credential)
+        return self.data.services(account_id)
+
+    def service(self, service_id: str, credential):
+        self._own(credential)
+        service = self.data.service(service_id)
+        self._own_account(service.account_id, credential)
+        return service
+
+    def history(self, account_id: str, date_from, date_to, credential):
+        self._own_account(account_id, credential)
+        return self.data.history(account_id, date_from, date_to)
+
+    def close(self) -> None:
+        self.data.close()
+
+
+class SameIdBilling(SessionKeyBilling):
+    """Reports one subscriber id for everybody at sign-in (a binding's mistake): only the
+    credential tells the subscribers apart, and no cache may mix them up."""
+
+    def reported_id(self, subscriber_id: str) -> str:
+        return "sub-everyone"

@@ -21,7 +21,12 @@ from marshmallow import Schema, fields
 from ...http import ApiKeyAuth, BasicAuth, BearerAuth, CircuitBreaker, HttpClient, HttpUnavailable, \
     OAuth2ClientCredentials
 from ..contract import OPERATIONS, BillingBinding
-from ..errors import BillingNotFound, BillingOutcomeUnknown, BillingRejected, BillingUnavailable, OperationNotSupported
+from ..credential import Credential
+from ..errors import (
+    BillingNotFound, BillingOutcomeUnknown, BillingRejected, BillingSessionExpired, BillingUnavailable,
+    OperationNotSupported,
+)
+from ..records import SignedIn
 from ..typed import WrongData, build
 from .functions import OPTIONS, options_for
 from .spec import load_spec
@@ -68,26 +73,73 @@ class RestBinding(BillingBinding):
         """Every operation of the file may use ``locale`` (``headers: {Accept-Language: locale}``)."""
         return operation in self.capabilities
 
+    # --- subscribers who sign in to the billing (auth: {type: subscriber}) ----------------------------
+    @property
+    def signs_in(self) -> bool:
+        return self.spec["auth"]["type"] == "subscriber"
+
+    @property
+    def per_subscriber(self) -> bool:
+        return self.signs_in
+
+    def takes_credential(self, operation: str) -> bool:
+        return self.signs_in and operation in self.capabilities
+
+    def sign_in(self, login: str, password: str) -> SignedIn:
+        if not self.signs_in:
+            raise OperationNotSupported(f"the binding file {self.spec_path} has no auth: {{type: subscriber}}")
+        spec = self.spec["auth"]["sign_in"]
+        context = {"login": login, "password": password}
+        options = options_for(context)
+        method = spec["method"]
+        try:
+            response = self.http.send(method, spec["path"], params=self._query(spec, context),
+                                      headers=self._headers(spec, context), json=self._body(spec, context),
+                                      idempotent=method == "GET")
+        except HttpUnavailable as exc:
+            raise BillingUnavailable(f"sign-in: {exc}") from None
+        body = _json_or_none(response)
+        if _matches(spec["refused"], {"status": response.status_code, "body": body}, options):
+            raise BillingRejected("Wrong login or password.", "wrong_credentials")
+        if response.status_code >= 400:
+            raise BillingUnavailable(f"sign-in: the billing answered HTTP {response.status_code}")
+        try:
+            who = body
+            for step in spec["result"]:
+                who = step.search(who, options=options)
+            kept = spec["keep"].search(body, options=options)
+        except Exception as exc:            # a JMESPath type error on an answer of the wrong shape
+            raise BillingUnavailable(f"sign-in: the billing's answer does not fit the binding: {exc}") from None
+        if not isinstance(who, dict) or not who.get("subscriber_id") or not isinstance(kept, dict):
+            raise BillingUnavailable("sign-in: the answer names no subscriber_id, or keep is not an object")
+        credential = {str(k): "" if v is None else str(v) for k, v in kept.items()}
+        if spec["relogin"]:
+            credential.update({"login": login, "password": password})
+        return SignedIn(subscriber_id=str(who["subscriber_id"]), credential=credential,
+                        name=str(who.get("name") or ""))
+
+    def renew(self, credential: Credential) -> Mapping[str, str]:
+        """Sign in again with the kept login and password (``relogin: true``); without them the
+        subscriber signs in again."""
+        if self.signs_in and self.spec["auth"]["sign_in"]["relogin"] and "password" in credential:
+            return self.sign_in(credential["login"], credential["password"]).credential
+        raise BillingSessionExpired("the billing ended the subscriber's session")
+
     # --- one operation ------------------------------------------------------------------------------
     def call(self, operation: str, params: dict[str, Any]) -> Any:
         spec = self.spec["operations"].get(operation)
         if spec is None:
             raise OperationNotSupported(f"the binding file {self.spec_path} has no operation {operation!r}")
         context = {k: _plain(v) for k, v in params.items()}
-        path = spec["path"].format_map({k: quote(str(v), safe="") for k, v in context.items()})
-        query = {k: v for k, v in ((k, _search(e, context)) for k, e in spec["query"].items()) if v is not None}
-        headers = {k: str(v) for k, v in ((k, _search(e, context)) for k, e in spec["headers"].items())
-                   if v is not None}
-        body = _jsonable(_search(spec["body"], context)) if spec.get("body") is not None else None
-        timeout = (spec["timeout"]["connect"], spec["timeout"]["read"]) if spec.get("timeout") else None
-        call = dict(headers=headers, json=body, timeout=timeout, idempotent=spec.get("idempotent"))
         # param('name') in a result or an error rule reads this call's parameters
         options = options_for(context)
-        call["options"] = options
-        if spec.get("paginate"):
-            answer = self._pages(operation, spec, path, query, call)
+        if spec.get("requests"):
+            # in order; each sees the parameters and the answers before it, the result sees them all
+            answer: Any = {}
+            for name, request in spec["requests"].items():
+                answer[name] = self._request(operation, request, {**context, **answer}, options)
         else:
-            answer = self._answer(operation, spec["method"], path, query, call)
+            answer = self._request(operation, spec, context, options)
         try:
             mapped = answer
             for step in spec["result"]:
@@ -99,26 +151,57 @@ class RestBinding(BillingBinding):
         except WrongData as exc:
             raise BillingUnavailable(f"the billing's answer does not fit the contract: {exc}") from None
 
+    def _request(self, operation: str, spec: Mapping, context: dict[str, Any], options) -> Any:
+        """One request of an operation (its pages gathered), answered as JSON."""
+        path = spec["path"].format_map({k: quote(str(v), safe="") for k, v in context.items()
+                                        if not isinstance(v, (dict, list))})
+        query = self._query(spec, context)
+        headers = self._headers(spec, context)
+        auth = self.spec["auth"]
+        if "credential" in context:         # the subscriber's kept values, on every request
+            query = {**{k: v for k, v in ((k, _search(e, context)) for k, e in auth["query"].items())
+                        if v is not None}, **query}
+            headers = {**{k: str(v) for k, v in ((k, _search(e, context)) for k, e in auth["headers"].items())
+                          if v is not None}, **headers}
+        timeout = (spec["timeout"]["connect"], spec["timeout"]["read"]) if spec.get("timeout") else None
+        call = dict(headers=headers, json=self._body(spec, context), timeout=timeout,
+                    idempotent=spec.get("idempotent"), options=options)
+        if spec.get("paginate"):
+            return self._pages(operation, spec, path, query, call)
+        return self._answer(operation, spec["method"], path, query, call)
+
+    @staticmethod
+    def _query(spec: Mapping, context: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in ((k, _search(e, context)) for k, e in spec["query"].items()) if v is not None}
+
+    @staticmethod
+    def _headers(spec: Mapping, context: dict[str, Any]) -> dict[str, str]:
+        return {k: str(v) for k, v in ((k, _search(e, context)) for k, e in spec["headers"].items()) if v is not None}
+
+    @staticmethod
+    def _body(spec: Mapping, context: dict[str, Any]) -> Any:
+        return _jsonable(_search(spec["body"], context)) if spec.get("body") is not None else None
+
     def _answer(self, operation: str, method: str, path: str, query: Mapping, call: dict) -> Any:
         call = dict(call)
         options = call.pop("options", OPTIONS)
         try:
             response = self.http.send(method, path, params=query, **call)
         except HttpUnavailable as exc:
-            if exc.sent and OPERATIONS[operation].mutation:
+            if exc.sent and OPERATIONS[operation].mutation and method != "GET":
                 # a change that may have been made: the engine asks again with the same key
                 raise BillingOutcomeUnknown(f"{operation}: {exc}") from None
             raise BillingUnavailable(f"{operation}: {exc}") from None
-        body = None
-        if response.content:
-            try:
-                body = response.json()
-            except ValueError:
-                if response.status_code < 400:
-                    raise BillingUnavailable(f"{operation}: the billing answered something that is not JSON "
-                                             f"(HTTP {response.status_code})") from None
-        if response.status_code >= 400:
-            raise self._error(operation, response.status_code, body, options)
+        body = _json_or_none(response)
+        if body is None and response.content and response.status_code < 400:
+            raise BillingUnavailable(f"{operation}: the billing answered something that is not JSON "
+                                     f"(HTTP {response.status_code})")
+        answer = {"status": response.status_code, "body": body}
+        if self.signs_in and _matches(self.spec["auth"]["expired"], answer, options):
+            raise BillingSessionExpired(f"{operation}: the billing no longer takes the subscriber's session")
+        error = self._error(operation, answer, options)
+        if error is not None:
+            raise error
         return body
 
     def _pages(self, operation: str, spec: Mapping, path: str, query: Mapping, call: dict) -> list:
@@ -159,14 +242,14 @@ class RestBinding(BillingBinding):
             raise BillingUnavailable(f"{operation}: a page's items are not a list")
         return batch
 
-    def _error(self, operation: str, status: int, body: Any, options=OPTIONS) -> Exception:
-        answer = {"status": status, "body": body}
+    def _error(self, operation: str, answer: dict, options=OPTIONS) -> Exception | None:
+        """The contract's error for an answer, by the first rule that matches it (an operation's
+        own before the file's). Rules see every answer, successes too: some billings refuse with
+        HTTP 200 (Ubilling: ``{"result": "Failure"}``). Without a match, an HTTP error is an
+        unavailable billing and anything else is the answer."""
+        status = answer["status"]
         for rule in [*self.spec["operations"][operation]["errors"], *self.spec["errors"]]:
-            try:
-                matched = rule["when"].search(answer, options=options)
-            except Exception:                   # noqa: BLE001 — a rule that does not apply to this shape
-                matched = False
-            if not matched:
+            if not _matches(rule["when"], answer, options):
                 continue
             reason, code = _text(rule.get("reason"), answer, options), _text(rule.get("code"), answer, options)
             if rule["error"] == "not_found":
@@ -174,7 +257,9 @@ class RestBinding(BillingBinding):
             if rule["error"] == "rejected":
                 return BillingRejected(reason or "The billing refused the request.", code or "rejected")
             return BillingUnavailable(f"{operation}: {reason or f'HTTP {status}'}")
-        return BillingUnavailable(f"{operation}: the billing answered HTTP {status}")
+        if status >= 400:
+            return BillingUnavailable(f"{operation}: the billing answered HTTP {status}")
+        return None
 
 
 def _auth(spec: Mapping[str, Any]):
@@ -188,6 +273,23 @@ def _auth(spec: Mapping[str, Any]):
     if kind == "oauth2_client_credentials":
         return OAuth2ClientCredentials(spec["token_url"], spec["client_id"], spec["client_secret"], spec["scope"])
     return None
+
+
+def _matches(expression, answer: Any, options=OPTIONS) -> bool:
+    try:
+        return bool(expression.search(answer, options=options))
+    except Exception:                           # noqa: BLE001 — a rule that does not apply to this shape
+        return False
+
+
+def _json_or_none(response) -> Any:
+    """The answer's JSON, or None (no body, or not JSON: Ubilling's 401 is plain text)."""
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
 
 
 def _text(expression, answer: Any, options=OPTIONS) -> str:
@@ -205,9 +307,12 @@ def _search(expression, data: Any) -> Any:
 
 
 def _plain(value: Any) -> Any:
-    """Parameters as JMESPath sees them: dates as ISO text; amounts stay exact."""
+    """Parameters as JMESPath sees them: dates as ISO text; amounts stay exact; a subscriber's
+    credential as an object (``credential.session``)."""
     if isinstance(value, (date, datetime)):
         return value.isoformat()
+    if isinstance(value, Credential):
+        return dict(value)
     return value
 
 

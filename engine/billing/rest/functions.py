@@ -2,9 +2,11 @@
 and ids: ``kopecks(n)`` (minor units to an amount), ``to_kopecks(amount)`` (an amount to minor
 units), ``decimal(x)`` (a number or numeric text to an exact amount), ``str(x)`` (any scalar as
 text, for ids given as numbers), ``lookup(code, `{...}`)`` (the billing's codes to the contract's),
-``param('name')`` (a parameter of the call, in a result or an error rule)."""
+``param('name')`` (a parameter of the call, in a result or an error rule), ``md5(text)`` (the hex
+digest some billings want instead of a password)."""
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal, InvalidOperation
 
 import jmespath
@@ -33,6 +35,13 @@ class BindingFunctions(ArithmeticFunctions):
     def _func_param(self, name):
         """A parameter of the operation's call (``param('account_id')``), or null."""
         return self.params.get(name)
+
+    @functions.signature({"types": ["string"]})
+    def _func_md5(self, text):
+        """The MD5 hex digest of a text (Ubilling's ``uberpassword``): an encoding a billing asks
+        for, never a protection."""
+        return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
     @functions.signature({"types": ["number", "string", "null"]})
     def _func_kopecks(self, value):
         return None if value is None else (_amount(value) / 100).quantize(CENT)

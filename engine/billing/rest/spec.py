@@ -35,7 +35,7 @@ from ..contract import OPERATIONS
 from .functions import OPTIONS
 
 ERROR_KINDS = ("not_found", "rejected", "unavailable")
-AUTH_TYPES = ("none", "bearer", "basic", "api_key", "oauth2_client_credentials")
+AUTH_TYPES = ("none", "bearer", "basic", "api_key", "oauth2_client_credentials", "subscriber")
 _ENV = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
 _DICT_ENTRY = re.compile(r"^(operations\.[^.]+)\.(?:key|value)(?=\.|$)")
 
@@ -91,8 +91,33 @@ class BreakerSchema(Strict):
     reset_seconds = fields.Float(load_default=30.0, validate=validate.Range(min=0.1, max=3600))
 
 
+class SignInSchema(Strict):
+    """The request that checks a subscriber's login and password (``login``, ``password`` in its
+    expressions) and what the answer says: who signed in, and what to keep for their calls."""
+
+    method = fields.String(load_default="POST", validate=validate.OneOf(("GET", "POST", "PUT", "PATCH")))
+    path = fields.String(required=True, validate=validate.Regexp(r"^/", error="must start with /"))
+    query = fields.Dict(keys=fields.String(), values=Expression(), load_default=dict)
+    body = Expression()
+    headers = fields.Dict(keys=fields.String(), values=Expression(), load_default=dict)
+    #: over the answer (param('login') reads the login): {subscriber_id: ..., name: ...}
+    result = Steps(required=True)
+    #: over the answer: the values the subscriber's calls need ({session: sessionKey}), kept encrypted
+    keep = Expression(required=True)
+    #: over {status, body}: the billing refused the login or password
+    refused = Expression(load_default=lambda: jmespath.compile("status == `401` || status == `403`"))
+    #: keep the login and password too, so an expired session is signed in again without the subscriber
+    relogin = fields.Boolean(load_default=False)
+
+
 class AuthSchema(Strict):
     type = fields.String(required=True, validate=validate.OneOf(AUTH_TYPES))
+    # subscriber: each subscriber signs in; their kept values fill every request's query and headers
+    sign_in = fields.Nested(SignInSchema)
+    query = fields.Dict(keys=fields.String(), values=Expression(), load_default=dict)
+    headers = fields.Dict(keys=fields.String(), values=Expression(), load_default=dict)
+    #: over {status, body}: the billing no longer takes the kept values (sign in again, or sign out)
+    expired = Expression(load_default=lambda: jmespath.compile("status == `401`"))
     token = fields.String()
     username = fields.String()
     password = fields.String()
@@ -106,10 +131,14 @@ class AuthSchema(Strict):
     @validates_schema
     def _complete(self, data, **kwargs):
         needed = {"bearer": ("token",), "basic": ("username", "password"), "api_key": ("header", "value"),
-                  "oauth2_client_credentials": ("token_url", "client_id", "client_secret")}.get(data["type"], ())
+                  "oauth2_client_credentials": ("token_url", "client_id", "client_secret"),
+                  "subscriber": ("sign_in",)}.get(data["type"], ())
         missing = [name for name in needed if not data.get(name)]
         if missing:
             raise ValidationError(f"{data['type']} needs {', '.join(missing)}")
+        if data["type"] != "subscriber" and (data.get("sign_in") or data.get("query") or data.get("headers")):
+            raise ValidationError("sign_in, query and headers belong to type: subscriber (the billing's "
+                                  "per-subscriber sign-in); a static credential goes in the file's headers")
 
 
 class ErrorRuleSchema(Strict):
@@ -139,7 +168,9 @@ class PaginateSchema(Strict):
             raise ValidationError("offset_param needs size_param: the parameter saying how many items a page holds")
 
 
-class OperationSchema(Strict):
+class RequestSchema(Strict):
+    """One HTTP request: an operation's, or one of several (``requests``)."""
+
     method = fields.String(load_default="GET", validate=validate.OneOf(("GET", "POST", "PUT", "PATCH", "DELETE")))
     path = fields.String(required=True, validate=validate.Regexp(r"^/", error="must start with /"))
     query = fields.Dict(keys=fields.String(), values=Expression(), load_default=dict)
@@ -147,9 +178,35 @@ class OperationSchema(Strict):
     headers = fields.Dict(keys=fields.String(), values=Expression(), load_default=dict)
     idempotent = fields.Boolean()
     paginate = fields.Nested(PaginateSchema)
-    result = Steps(required=True)
     timeout = fields.Nested(TimeoutSchema)
+
+
+_REQUEST_FIELDS = ("path", "query", "body", "headers", "idempotent", "paginate", "timeout")
+_EMPTY = ("query", "headers")
+
+
+class OperationSchema(RequestSchema):
+    """One request (``path`` and the rest here), or several in order (``requests``, by name: each
+    sees the call's parameters and the answers of the ones before it; the result sees them all)."""
+
+    path = fields.String(validate=validate.Regexp(r"^/", error="must start with /"))
+    requests = fields.Dict(keys=fields.String(validate=validate.Regexp(
+        r"^[a-z][a-z0-9_]*$", error="name a request in lower case letters, digits and _")),
+        values=fields.Nested(RequestSchema))
+    result = Steps(required=True)
     errors = fields.List(fields.Nested(ErrorRuleSchema), load_default=list)    # before the file's rules
+
+    @validates_schema
+    def _one_or_several(self, data, **kwargs):
+        if "requests" in data:
+            # query and headers default to {}: given only when not empty
+            mixed = [name for name in _REQUEST_FIELDS if data.get(name) or (name in data and name not in _EMPTY)]
+            if mixed:
+                raise ValidationError(f"give either requests or one request's {', '.join(mixed)}, not both")
+            if not data["requests"]:
+                raise ValidationError("requests: name at least one request")
+        elif "path" not in data:
+            raise ValidationError("give the request's path (or several requests under requests)")
 
 
 def _operations_field() -> fields.Field:
@@ -235,14 +292,20 @@ def _read(path: Path) -> Any:
 
 
 def _path_problems(operations: dict[str, Any]) -> list[str]:
-    """A ``{name}`` in an operation's path that is not one of its parameters."""
+    """A ``{name}`` in a request's path that is not one of its operation's parameters; a request
+    named like a parameter (its answer would hide the parameter)."""
     problems = []
     for name, operation in operations.items():
-        names = set(re.findall(r"\{([a-z_]+)\}", operation["path"]))
-        unknown = names - {p.name for p in OPERATIONS[name].params}
-        if unknown:
-            problems.append(f"operations.{name}.path: {', '.join(sorted(unknown))} is not a parameter of {name} "
-                            f"(it has {', '.join(p.name for p in OPERATIONS[name].params) or 'none'})")
+        params = {p.name for p in OPERATIONS[name].params}
+        requests = operation.get("requests") or {"": operation}
+        for request_name, request in requests.items():
+            place = f"operations.{name}.requests.{request_name}" if request_name else f"operations.{name}"
+            if request_name in params or request_name in ("credential", "locale"):
+                problems.append(f"{place}: {request_name} is a parameter of {name}: name the request otherwise")
+            unknown = set(re.findall(r"\{([a-z_]+)\}", request["path"])) - params
+            if unknown:
+                problems.append(f"{place}.path: {', '.join(sorted(unknown))} is not a parameter of {name} "
+                                f"(it has {', '.join(sorted(params)) or 'none'})")
     return problems
 
 

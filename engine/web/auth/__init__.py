@@ -13,6 +13,7 @@ from ...assembly.screen import Identity
 from ...state.audit import AuditLog
 
 SESSION_USER = "user"
+SESSION_TOKEN = "auth_session"      # a server-side session's token (Keycloak, the billing's sign-in)
 
 
 class Authenticator(Protocol):

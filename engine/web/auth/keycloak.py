@@ -34,7 +34,7 @@ from ...state.quick_codes import QuickCodeStore
 from ..extensions import rate_limited
 from ..redirects import safe_next
 from ..runtime import runtime
-from . import SESSION_USER, audit, current_identity, sign_in, sign_out
+from . import SESSION_TOKEN, SESSION_USER, audit, current_identity, sign_in, sign_out
 from .local import login_key
 from .quick_code import device_has_code, device_id_of_request, init_quick_code, next_after_sign_in
 from .tokens import TokenRejected, TokenVerifier
@@ -43,7 +43,6 @@ log = logging.getLogger(__name__)
 ROLES = ("subscriber", "dealer", "operator")
 SCOPE = "openid profile email roles"
 PENDING = "oidc_pending"            # this browser's sign-in in progress: state, nonce, PKCE verifier, next
-SESSION_TOKEN = "auth_session"      # the server-side session's token
 
 
 class KeycloakAuthenticator:

@@ -26,7 +26,8 @@ def sign_in_page_links(forgot_password_url: str | None = None) -> dict:
     operator = live().cabinet.operator
     links = page_links()
     return {
-        "forgot_password_url": forgot_password_url or url_for("password.forgot"),
+        # None: the local sign-in's own recovery; "": no link (the billing has no recovery page set)
+        "forgot_password_url": url_for("password.forgot") if forgot_password_url is None else forgot_password_url,
         "support_email": operator.support_email,
         "support_url": links.screen(operator.support_screen, {}) if operator.support_screen else "",
         "join_url": links.screen(operator.join_screen, {}) if operator.join_screen else "",

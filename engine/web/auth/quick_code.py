@@ -73,7 +73,9 @@ def _pending_digest(login: str, code: str) -> str:
 
 
 def _page(template: str, status: int = 200, **context):
-    return render_template(template, support_email=live().cabinet.operator.support_email, **context), status
+    # passkeys are offered where the sign-in has them (not with the billing's own logins)
+    return render_template(template, support_email=live().cabinet.operator.support_email,
+                           passkeys_offered="passkeys" in current_app.blueprints, **context), status
 
 
 def _set_device_cookie(response, device_id: str) -> None:
