@@ -300,3 +300,108 @@ def test_a_rest_binding_can_ask_in_the_subscribers_language(server, tmp_path):
     outcome = CallSession(binding, ThreadPoolExecutor(1), 5.0, locale="en").call("catalog", {})
     assert outcome.ok and _Server.seen[0][1] == "/offers?lang=en" and _Server.seen[0][2]["Accept-Language"] == "en"
     binding.close()
+
+
+def test_a_rest_operation_of_several_requests_looks_up_then_acts(server, tmp_path):
+    binding = _binding(tmp_path, server, (
+        "base_url: ${URL}\n"
+        "operations:\n"
+        "  change_tariff:\n"
+        "    method: POST\n"
+        "    requests:\n"
+        "      plan: {path: /plans, query: {title: tariff_id}}\n"
+        "      change: {method: POST, path: '/services/{service_id}/plan', body: '{planId: plan.items[0].id}'}\n"
+        "    result: \"{ok: change.done, message: join(' ', ['Тариф', plan.items[0].title])}\"\n"))
+    _Server.script = [(200, {"items": [{"id": 77, "title": "Turbo"}]}), (200, {"done": True})]
+    result = binding.call("change_tariff", {"service_id": "s-1", "tariff_id": "Turbo", "request_id": "k1"})
+    assert result.ok and result.message == "Тариф Turbo"
+    assert [(method, path) for method, path, _ in _Server.seen] == [("GET", "/plans?title=Turbo"),
+                                                                     ("POST", "/services/s-1/plan")]
+    binding.close()
+
+
+def test_error_rules_see_answers_a_billing_gives_with_200(server, tmp_path):
+    from engine.billing.errors import BillingRejected
+    binding = _binding(tmp_path, server, (
+        "base_url: ${URL}\n"
+        "operations:\n"
+        "  unblock_services:\n"
+        "    method: POST\n"
+        "    path: /unfreeze\n"
+        "    errors:\n"
+        "      - {when: \"body.result == 'Failure'\", error: rejected, reason: body.message}\n"
+        "    result: \"{ok: result == 'Success', message: message}\"\n"))
+    _Server.script = [(200, {"result": "Failure", "message": "Feature is not allowed"}),
+                      (200, {"result": "Success", "message": "done"})]
+    with pytest.raises(BillingRejected, match="Feature is not allowed"):
+        binding.call("unblock_services", {"account_id": "a", "request_id": "k"})
+    assert binding.call("unblock_services", {"account_id": "a", "request_id": "k"}).ok
+    binding.close()
+
+
+def test_a_binding_file_naming_a_request_like_a_parameter_or_mixing_forms_is_refused(tmp_path):
+    from engine.billing.rest import SpecError, load_spec
+    spec = tmp_path / "bad.yaml"
+    spec.write_text("base_url: http://127.0.0.1:1\noperations:\n"
+                    "  account:\n    path: /a\n    requests: {one: {path: /b}}\n    result: '@'\n", encoding="utf-8")
+    with pytest.raises(SpecError, match="operations.account: give either requests or one request's path"):
+        load_spec(spec, {})
+    spec.write_text("base_url: http://127.0.0.1:1\noperations:\n"
+                    "  services:\n    requests: {account_id: {path: /c}}\n    result: '@'\n", encoding="utf-8")
+    with pytest.raises(SpecError, match="operations.services.requests.account_id: account_id is a parameter"):
+        load_spec(spec, {})
+
+
+SESSION_SPEC = (
+    "base_url: ${URL}\n"
+    "auth:\n"
+    "  type: subscriber\n"
+    "  sign_in:\n"
+    "    path: /auth\n"
+    "    body: '{user: login, pass: password}'\n"
+    "    result: '{subscriber_id: client, name: fio}'\n"
+    "    keep: '{session: key}'\n"
+    "    relogin: true\n"
+    "  headers: {X-Session: credential.session}\n"
+    "operations:\n"
+    "  accounts:\n"
+    "    path: /me/contracts\n"
+    "    result: \"[?owner == param('subscriber_id')].{id: no, number: no, holder: owner, currency: 'RUB',"
+    " balance: decimal(sum), status: 'active'}\"\n")
+
+
+def test_a_rest_binding_signs_a_subscriber_in_and_sends_their_session_with_every_call(server, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from engine.assembly.calls import CallSession, SubscriberSession
+    from engine.billing.credential import Credential
+    from engine.billing.errors import BillingRejected
+    binding = _binding(tmp_path, server, SESSION_SPEC)
+    assert binding.signs_in and binding.per_subscriber and binding.takes_credential("accounts")
+    _Server.script = [(401, {"error": "bad password"})]
+    with pytest.raises(BillingRejected):
+        binding.sign_in("ivan", "wrong")
+    _Server.script = [(200, {"client": "c-1", "fio": "Иван", "key": "K1"})]
+    signed = binding.sign_in("ivan", "pw")
+    assert signed.subscriber_id == "c-1" and signed.name == "Иван"
+    assert signed.credential == {"session": "K1", "login": "ivan", "password": "pw"}
+    assert _Server.seen[-1][:2] == ("POST", "/auth")
+
+    kept: list = []
+    subscriber = SubscriberSession(Credential(signed.credential), on_renewed=kept.append)
+    calls = CallSession(binding, ThreadPoolExecutor(2), 5.0, subscriber=subscriber)
+    # the session key has ended: signed in again with the kept login, and the call repeated
+    _Server.script = [(401, {}), (200, {"client": "c-1", "key": "K2"}),
+                      (200, [{"no": "100", "owner": "c-1", "sum": "5"}, {"no": "200", "owner": "c-9", "sum": "1"}])]
+    _Server.seen.clear()
+    outcome = calls.call("accounts", {"subscriber_id": "c-1"})
+    assert outcome.ok and [a["id"] for a in outcome.value] == ["100"]
+    assert [h.get("X-Session") for _, _, h in _Server.seen] == ["K1", None, "K2"]
+    assert kept and kept[0]["session"] == "K2" and subscriber.credential["session"] == "K2"
+    assert not subscriber.ended
+    # the password changed: the renewal is refused and the subscriber's session is over
+    _Server.script = [(401, {}), (401, {})]
+    outcome = CallSession(binding, ThreadPoolExecutor(2), 5.0, subscriber=subscriber).call(
+        "accounts", {"subscriber_id": "c-1"})
+    assert outcome.error == "unavailable" and subscriber.ended
+    binding.close()
