@@ -526,6 +526,29 @@ def test_the_login_page_carries_the_operators_theme_and_passes_axe(engine, keycl
         page.wait_for_url(re.compile(re.escape(base) + r"/(quick-code/setup.*)?$"))
 
 
+def test_cabinet_users_links_a_keycloak_user_to_a_subscriber(engine, keycloak, tmp_path):
+    """An operator links a Keycloak user to the billing's subscriber from the command line: the
+    attribute the realm maps into the token, so the person sees that subscriber's cabinet."""
+    from click.testing import CliRunner
+
+    from engine.cli import main
+
+    _, base = engine
+    operator = admin(keycloak)
+    add_person(operator, "newcomer", "newcomer", ["subscriber"], {})
+    result = CliRunner().invoke(main, ["users", "link", "newcomer", "--subscriber-id", "sub-1002", "--keycloak"], env={
+        "CABINET_INSTANCE_DIR": str(tmp_path), "CABINET_KEYCLOAK_URL": keycloak.server_url,
+        "CABINET_KEYCLOAK_REALM": "cabinet", "CABINET_KEYCLOAK_CLIENT_SECRET": keycloak.client_secret,
+        "CABINET_PUBLIC_URL": base, "CABINET_KEYCLOAK_ADMIN_USER": keycloak.admin_user,
+        "CABINET_KEYCLOAK_ADMIN_PASSWORD": keycloak.admin_password})
+    assert result.exit_code == 0, result.output
+    user = operator.get_user(operator.get_user_id("newcomer"))
+    assert user["attributes"]["subscriber_id"] == ["sub-1002"] and user["email"] == "newcomer@example.ru"
+    browser, _ = signed_in(base, "newcomer")
+    home = html_text(browser.get(f"{base}/", timeout=20).text)
+    assert "108900" in home and "108842" not in home
+
+
 def test_sign_in_attempts_are_rate_limited(engine):
     """Last in the module: it uses up this address's attempts."""
     _, base = engine
@@ -578,25 +601,3 @@ def test_forms_may_lead_on_to_keycloak(make_app):
     directive = next(d.strip() for d in policy.split(";") if d.strip().startswith("form-action"))
     assert directive.split()[:3] == ["form-action", "'self'", "http://127.0.0.1:9"], directive
 
-
-def test_cabinet_users_links_a_keycloak_user_to_a_subscriber(engine, keycloak, tmp_path):
-    """An operator links a Keycloak user to the billing's subscriber from the command line: the
-    attribute the realm maps into the token, so the person sees that subscriber's cabinet."""
-    from click.testing import CliRunner
-
-    from engine.cli import main
-
-    _, base = engine
-    operator = admin(keycloak)
-    add_person(operator, "newcomer", "newcomer", ["subscriber"], {})
-    result = CliRunner().invoke(main, ["users", "link", "newcomer", "--subscriber-id", "sub-1002", "--keycloak"], env={
-        "CABINET_INSTANCE_DIR": str(tmp_path), "CABINET_KEYCLOAK_URL": keycloak.server_url,
-        "CABINET_KEYCLOAK_REALM": "cabinet", "CABINET_KEYCLOAK_CLIENT_SECRET": keycloak.client_secret,
-        "CABINET_PUBLIC_URL": base, "CABINET_KEYCLOAK_ADMIN_USER": keycloak.admin_user,
-        "CABINET_KEYCLOAK_ADMIN_PASSWORD": keycloak.admin_password})
-    assert result.exit_code == 0, result.output
-    user = operator.get_user(operator.get_user_id("newcomer"))
-    assert user["attributes"]["subscriber_id"] == ["sub-1002"] and user["email"] == "newcomer@example.ru"
-    browser, _ = signed_in(base, "newcomer")
-    home = html_text(browser.get(f"{base}/", timeout=20).text)
-    assert "108900" in home and "108842" not in home
