@@ -34,7 +34,7 @@ from .credential import Credential
 from .errors import BillingSessionExpired, OperationNotSupported
 from .records import (
     Account, ActionResult, BlockTerms, BonusBalance, CatalogItem, DealerOrderStats, DealerSubscriber,
-    HistoryEntry, Order, PaymentReceipt, PromisedPaymentTerms, Requisites, Service, SignedIn, TariffOffer,
+    HistoryEntry, Order, PaymentPage, PaymentReceipt, PromisedPaymentTerms, Requisites, Service, SignedIn, TariffOffer,
     TransferReceipt,
 )
 
@@ -113,6 +113,8 @@ OPERATIONS: dict[str, Operation] = dict([
     _op("orders", _ACCOUNT),
     _op("cancel_order", _ACCOUNT, Param("order_id"), _KEY, mutation=True,
         doc="Cancel an order while the billing allows it (refuse with the reason otherwise)."),
+    _op("payment_pages", _ACCOUNT, doc="The billing's own payment pages for an account (its payment systems): "
+                                      "the cabinet links to them."),
     _op("register_payment", _ACCOUNT, Param("amount", "decimal"), Param("payment_id"), mutation=True,
         doc="Credit a payment the engine received; the same payment_id twice credits once."),
     _op("requisites", _ACCOUNT),
@@ -265,6 +267,9 @@ class BillingBinding:
 
     def cancel_order(self, account_id: str, order_id: str, request_id: str) -> Order:
         self._unsupported("cancel_order")
+
+    def payment_pages(self, account_id: str) -> Sequence[PaymentPage]:
+        self._unsupported("payment_pages")
 
     def register_payment(self, account_id: str, amount: Decimal, payment_id: str) -> PaymentReceipt:
         self._unsupported("register_payment")

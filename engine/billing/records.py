@@ -215,6 +215,16 @@ class DealerOrderStats:
 
 
 @dataclass(frozen=True)
+class PaymentPage:
+    """A page of the billing's own (or of a payment system it works with) where an account is paid:
+    the cabinet links to it as a way to pay. ``url`` is absolute http(s)."""
+
+    name: str
+    url: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class SignedIn:
     """A subscriber the billing signed in (``BillingBinding.sign_in``): who they are, and the
     credential the binding needs to act for them (a session key, or the login and password the

@@ -37,7 +37,9 @@ def python_service(name: str, module: str, args: list[str], folder: Path, secret
     deadline = time.monotonic() + 30
     while True:
         try:
-            if requests.get(base + "/healthz", timeout=1).json() == {"status": "ok"}:
+            answer = requests.get(base + "/healthz", timeout=1)
+            # {"status": "ok"}, or a plain "ok" from a simulator that copies an API without JSON health
+            if answer.status_code == 200 and (answer.text.strip() == "ok" or answer.json() == {"status": "ok"}):
                 break
         except (requests.RequestException, ValueError):
             pass

@@ -15,3 +15,11 @@ def simulator_process(folder: Path, api_key: str, *extra_args: str):
     with python_service("the billing simulator", "engine.billing.simulator", ["--database", database, *extra_args],
                         folder, {"SIMULATOR_API_KEY": api_key}) as base:
         yield base
+
+
+@contextmanager
+def ubilling_process(folder: Path, *extra_args: str):
+    """Start ``python -m engine.billing.ubilling`` (Ubilling's XMLAgent, simulated) on a free
+    127.0.0.1 port; yields the address userstats is installed at (``…/billing/userstats``)."""
+    with python_service("the Ubilling simulator", "engine.billing.ubilling", list(extra_args), folder, {}) as base:
+        yield f"{base}/billing/userstats"

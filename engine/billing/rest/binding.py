@@ -90,7 +90,7 @@ class RestBinding(BillingBinding):
             raise OperationNotSupported(f"the binding file {self.spec_path} has no auth: {{type: subscriber}}")
         spec = self.spec["auth"]["sign_in"]
         context = {"login": login, "password": password}
-        options = options_for(context)
+        options = options_for(context, None, self.spec.get("timezone"))
         method = spec["method"]
         try:
             response = self.http.send(method, spec["path"], params=self._query(spec, context),
@@ -131,16 +131,23 @@ class RestBinding(BillingBinding):
         if spec is None:
             raise OperationNotSupported(f"the binding file {self.spec_path} has no operation {operation!r}")
         context = {k: _plain(v) for k, v in params.items()}
-        # param('name') in a result or an error rule reads this call's parameters
-        options = options_for(context)
+        # param('name') in a result or an error rule reads this call's parameters, answer('name') a request's
+        answers: dict[str, Any] = {}
+        options = options_for(context, answers, self.spec.get("timezone"))
+        answer: Any
+        mutation = OPERATIONS[operation].mutation
         if spec.get("requests"):
             # in order; each sees the parameters and the answers before it, the result sees them all
-            answer: Any = {}
+            last = list(spec["requests"])[-1]
             for name, request in spec["requests"].items():
-                answer[name] = self._request(operation, request, {**context, **answer}, options)
+                changes = mutation and request.get("changes", name == last)
+                answers[name] = self._request(operation, request, {**context, **answers}, options, changes)
+            answer = answers
         else:
-            answer = self._request(operation, spec, context, options)
+            answer = self._request(operation, spec, context, options, mutation)
         try:
+            for name, expression in spec["derive"].items():       # over the answer (by name, with several)
+                answers[name] = expression.search(answer, options=options)
             mapped = answer
             for step in spec["result"]:
                 mapped = step.search(mapped, options=options)
@@ -151,8 +158,9 @@ class RestBinding(BillingBinding):
         except WrongData as exc:
             raise BillingUnavailable(f"the billing's answer does not fit the contract: {exc}") from None
 
-    def _request(self, operation: str, spec: Mapping, context: dict[str, Any], options) -> Any:
-        """One request of an operation (its pages gathered), answered as JSON."""
+    def _request(self, operation: str, spec: Mapping, context: dict[str, Any], options, changes: bool) -> Any:
+        """One request of an operation (its pages gathered), answered as JSON. ``changes``: it
+        makes the operation's change, so an answer lost after sending leaves the change unknown."""
         path = spec["path"].format_map({k: quote(str(v), safe="") for k, v in context.items()
                                         if not isinstance(v, (dict, list))})
         query = self._query(spec, context)
@@ -165,7 +173,7 @@ class RestBinding(BillingBinding):
                           if v is not None}, **headers}
         timeout = (spec["timeout"]["connect"], spec["timeout"]["read"]) if spec.get("timeout") else None
         call = dict(headers=headers, json=self._body(spec, context), timeout=timeout,
-                    idempotent=spec.get("idempotent"), options=options)
+                    idempotent=spec.get("idempotent"), options=options, changes=changes)
         if spec.get("paginate"):
             return self._pages(operation, spec, path, query, call)
         return self._answer(operation, spec["method"], path, query, call)
@@ -185,10 +193,11 @@ class RestBinding(BillingBinding):
     def _answer(self, operation: str, method: str, path: str, query: Mapping, call: dict) -> Any:
         call = dict(call)
         options = call.pop("options", OPTIONS)
+        changes = call.pop("changes", False)
         try:
             response = self.http.send(method, path, params=query, **call)
         except HttpUnavailable as exc:
-            if exc.sent and OPERATIONS[operation].mutation and method != "GET":
+            if exc.sent and changes:
                 # a change that may have been made: the engine asks again with the same key
                 raise BillingOutcomeUnknown(f"{operation}: {exc}") from None
             raise BillingUnavailable(f"{operation}: {exc}") from None

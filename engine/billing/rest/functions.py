@@ -2,11 +2,14 @@
 and ids: ``kopecks(n)`` (minor units to an amount), ``to_kopecks(amount)`` (an amount to minor
 units), ``decimal(x)`` (a number or numeric text to an exact amount), ``str(x)`` (any scalar as
 text, for ids given as numbers), ``lookup(code, `{...}`)`` (the billing's codes to the contract's),
-``param('name')`` (a parameter of the call, in a result or an error rule), ``md5(text)`` (the hex
-digest some billings want instead of a password)."""
+``param('name')`` (a parameter of the call, in a result or an error rule), ``answer('name')`` (the
+answer of one of an operation's several requests, reachable inside a projection over another's),
+``md5(text)`` (the hex digest some billings want instead of a password), ``today()`` (the date in
+the file's time zone)."""
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 
 import jmespath
@@ -27,9 +30,22 @@ def _amount(value) -> Decimal:
 
 
 class BindingFunctions(ArithmeticFunctions):
-    def __init__(self, params: dict | None = None):
+    def __init__(self, params: dict | None = None, answers: dict | None = None, zone: tzinfo | None = None):
         super().__init__()
         self.params = params or {}
+        self.answers = answers if answers is not None else {}
+        self.zone = zone
+
+    @functions.signature()
+    def _func_today(self):
+        """Today's ISO date where the billing is (the file's ``timezone``; the machine's without one)."""
+        return datetime.now(self.zone).date().isoformat()
+
+    @functions.signature({"types": ["string"]})
+    def _func_answer(self, name):
+        """The answer of the operation's request ``name`` (``answer('user').cash`` inside
+        ``plan[*].{...}``, where JMESPath sees only the item), or null."""
+        return self.answers.get(name)
 
     @functions.signature({"types": ["string"]})
     def _func_param(self, name):
@@ -68,6 +84,7 @@ class BindingFunctions(ArithmeticFunctions):
 OPTIONS = jmespath.Options(custom_functions=BindingFunctions())
 
 
-def options_for(params: dict) -> jmespath.Options:
-    """The functions with ``param()`` reading this call's parameters."""
-    return jmespath.Options(custom_functions=BindingFunctions(params))
+def options_for(params: dict, answers: dict | None = None, zone: tzinfo | None = None) -> jmespath.Options:
+    """The functions with ``param()`` reading this call's parameters, ``answer()`` its requests'
+    answers (a dict the call fills as they come) and ``today()`` in the billing's ``zone``."""
+    return jmespath.Options(custom_functions=BindingFunctions(params, answers, zone))

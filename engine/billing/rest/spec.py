@@ -179,9 +179,12 @@ class RequestSchema(Strict):
     idempotent = fields.Boolean()
     paginate = fields.Nested(PaginateSchema)
     timeout = fields.Nested(TimeoutSchema)
+    #: in an operation that changes something: this request makes the change (so a lost answer
+    #: leaves it unknown). Default: the operation's only request, or the last of several.
+    changes = fields.Boolean()
 
 
-_REQUEST_FIELDS = ("path", "query", "body", "headers", "idempotent", "paginate", "timeout")
+_REQUEST_FIELDS = ("path", "query", "body", "headers", "idempotent", "paginate", "timeout", "changes")
 _EMPTY = ("query", "headers")
 
 
@@ -193,6 +196,11 @@ class OperationSchema(RequestSchema):
     requests = fields.Dict(keys=fields.String(validate=validate.Regexp(
         r"^[a-z][a-z0-9_]*$", error="name a request in lower case letters, digits and _")),
         values=fields.Nested(RequestSchema))
+    #: values worked out once from the answers, by name, before the result (``answer('name')``):
+    #: what several projections of the result need, where JMESPath sees only the current item
+    derive = fields.Dict(keys=fields.String(validate=validate.Regexp(
+        r"^[a-z][a-z0-9_]*$", error="name a value in lower case letters, digits and _")),
+        values=Expression(), load_default=dict)
     result = Steps(required=True)
     errors = fields.List(fields.Nested(ErrorRuleSchema), load_default=list)    # before the file's rules
 
