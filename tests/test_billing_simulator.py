@@ -27,7 +27,7 @@ from engine.billing.contract import OPERATIONS
 from engine.billing.demo import DemoBilling
 from engine.billing.records import (
     Account, ActionResult, BlockTerms, BonusBalance, CatalogItem, DealerOrderStats, DealerSubscriber,
-    HistoryEntry, OperationKind, Order, OrderStatus, PaymentReceipt, PlannedChange, PromisedPaymentTerms,
+    HistoryEntry, OperationKind, Order, OrderStatus, PaymentPage, PaymentReceipt, PlannedChange, PromisedPaymentTerms,
     RecommendedPayment, Requisites, Service, ServiceStatus, Suspension, Tariff, TariffOffer, TransferReceipt,
 )
 from engine.billing.simulator import create_simulator_app
@@ -62,6 +62,7 @@ ENDPOINTS = {
     "update_requisites": ("PUT", "/api/v2/contracts/{contractNo}/payer"),
     "transfer": ("POST", "/api/v2/contracts/{contractNo}/transfers"),
     "bonuses": ("GET", "/api/v2/contracts/{contractNo}/loyalty"),
+    "payment_pages": ("GET", "/api/v2/contracts/{contractNo}/payment-pages"),
     "dealer_subscribers": ("GET", "/api/v2/partners/{partnerId}/clients"),
     "dealer_orders": ("GET", "/api/v2/partners/{partnerId}/order-stats"),
 }
@@ -217,7 +218,7 @@ def base(folder):
 @pytest.fixture(scope="module")
 def reference(folder, base):
     """The demo billing on the simulator's own database: what the answers must say."""
-    billing = DemoBilling(f"sqlite:///{(folder / 'simulator.sqlite').resolve()}", today=TODAY)
+    billing = DemoBilling(f"sqlite:///{(folder / 'simulator.sqlite').resolve()}", today=TODAY, payment_site=base)
     yield billing
     billing.close()
 
@@ -491,7 +492,7 @@ def as_requisites(p: dict) -> Requisites:
                       p["mailingAddress"], p["taxId"])
 
 
-def test_every_contract_operation_round_trips(api, reference):
+def test_every_contract_operation_round_trips(api, reference, base):
     done: set[str] = set()
 
     def same(operation: str, decoded: Any, expected: Any) -> None:
@@ -539,6 +540,10 @@ def test_every_contract_operation_round_trips(api, reference):
              list(reference.orders(contract)))
         same("requisites", as_requisites(api.get(f"{V2}/contracts/{contract}/payer")),
              reference.requisites(contract))
+        pages = api.get(f"{V2}/contracts/{contract}/payment-pages")["items"]
+        same("payment_pages", [PaymentPage(p["title"], p["href"], p["note"]) for p in pages],
+             list(reference.payment_pages(contract)))
+        assert pages and pages[0]["href"] == f"{base}/pay/{contract}"
         bonus = api.get(f"{V2}/contracts/{contract}/loyalty")
         same("bonuses", BonusBalance(bonus["contractNo"], Decimal(bonus["points"]), bonus["programme"],
                                      day(bonus["expiresOn"])), reference.bonuses(contract))

@@ -45,7 +45,9 @@ def test_capabilities_cover_every_operation(billing):
 def test_options_schema_and_unknown_options(tmp_path):
     schema = DemoBilling.options_schema()
     assert schema.load({"database_url": "sqlite:////tmp/x.sqlite"}) == {
-        "database_url": "sqlite:////tmp/x.sqlite", "latency_ms": 0}
+        "database_url": "sqlite:////tmp/x.sqlite", "latency_ms": 0, "payment_site": ""}
+    with pytest.raises(ValidationError):
+        schema.load({"database_url": "sqlite:////tmp/x.sqlite", "payment_site": "javascript:alert(1)"})
     with pytest.raises(ValidationError):
         schema.load({"latency_ms": 5})
     with pytest.raises(ValidationError):
@@ -402,3 +404,16 @@ def test_latency_delays_every_call(tmp_path):
             assert time.perf_counter() - started >= 0.15
     finally:
         binding.close()
+
+
+def test_the_billings_own_payment_site_is_offered_in_the_subscribers_language(tmp_path):
+    quiet = DemoBilling(sqlite_url(tmp_path))
+    assert quiet.payment_pages("108842") == []           # no payment site of its own: nothing to offer
+    quiet.close()
+    billing = DemoBilling(sqlite_url(tmp_path), payment_site="https://pay.demo-telecom.example/")
+    [russian] = billing.payment_pages("108842")
+    assert russian.url == "https://pay.demo-telecom.example/pay/108842" and russian.name == "Сайт оплаты Демо Телеком"
+    assert billing.payment_pages("108842", "en")[0].name == "Demo Telecom payment site"
+    with pytest.raises(BillingNotFound):
+        billing.payment_pages("no-such-account")
+    billing.close()

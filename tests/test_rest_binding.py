@@ -5,6 +5,7 @@ timeout, with the circuit breaker opening and closing."""
 from __future__ import annotations
 
 from datetime import date
+import re
 import time
 import uuid
 
@@ -15,7 +16,7 @@ from engine.billing import Page
 from engine.billing.errors import BillingUnavailable
 from engine.billing.rest import RestBinding, SpecError
 from engine.testing.binding_suite import BindingSuite, Scenario
-from tests.conftest import ROOT, page_text, sign_in
+from tests.conftest import ROOT, html_text as page_text_of, page_text, sign_in
 from tests.support.simulator import simulator_process
 
 SPEC = ROOT / "bindings" / "reference.yaml"
@@ -213,3 +214,24 @@ def test_a_transfer_whose_answer_is_lost_is_checked_and_never_made_twice(simulat
     assert reconcile(rt.binding, rt.writes, settle_after=timedelta(0))      # asked again with the same key
     assert "Мы проверили ваш прошлый запрос: он выполнен." in page_text(client.get("/"))
     assert balances() == [before[0] - Decimal("10.00"), before[1] + Decimal("10.00")]
+
+
+def test_the_billings_own_payment_site_is_a_way_to_pay(simulator, make_app, monkeypatch):
+    """The payment screen links to the billing's own payment page (payment_pages); paying there
+    credits the account the cabinet shows."""
+    monkeypatch.setenv("BILLING_URL", simulator)
+    monkeypatch.setenv("BILLING_API_KEY", KEY)
+    client = make_app(binding="rest", binding_options={"spec": str(SPEC)}, demo_users=True).test_client()
+    sign_in(client)
+    page = client.get("/payment?account=108843").get_data(as_text=True)
+    assert "Сайт оплаты Демо Телеком" in page_text_of(page) and "Перейти к оплате" in page_text_of(page)
+    link = re.search(r'href="(http://127\.0\.0\.1:\d+/pay/108843)"', page)
+    assert link, "no link to the billing's payment page"
+    before = page_text(client.get("/?account=108843"))
+    assert requests.get(link.group(1), timeout=10).status_code == 200
+    paid = requests.post(link.group(1), data={"amount": "123.45"}, timeout=10)
+    assert paid.status_code == 200 and "Зачислено 123.45" in paid.text
+    after = page_text(client.get("/?account=108843"))
+    assert before != after
+    client.get("/language/en")
+    assert "Demo Telecom payment site" in page_text(client.get("/payment?account=108843"))

@@ -20,6 +20,7 @@ PASSED = {
     "test_moments_carry_their_time_zone", "test_accounts_of_a_subscriber", "test_one_account_and_an_unknown_one",
     "test_services_belong_to_their_account", "test_tariffs_name_the_current_one",
     "test_history_keeps_to_the_period_and_reads_every_page", "test_promised_payment_terms_explain_ineligibility",
+    "test_payment_pages_lead_to_the_web",
 }
 
 
@@ -58,6 +59,8 @@ def test_the_demo_cabinet_serves_a_ubilling_subscriber(cabinet):
     assert client.get("/services/demo2:internet").status_code == 404        # another subscriber's
     history = page_text(client.get("/history?date_from=2020-01-01&date_to=2030-12-31"))
     assert "Оплата" in history and "Абонентская плата" in history and "TV Basic" in history
+    payment = page_text(client.get("/payment"))
+    assert "LiqPay (Visa/MasterCard)" in payment and "Перейти к оплате" in payment
     promised = page_text(client.get("/payment/promised"))
     assert "Баланс не отрицательный" in promised
     client.get("/language/en")

@@ -39,7 +39,7 @@ from ..billing.credential import Credential
 from ..billing.errors import BillingNotFound, BillingRejected
 from ..billing.records import (
     Account, ActionResult, BlockTerms, BonusBalance, CatalogItem, DealerOrderStats, DealerSubscriber,
-    HistoryEntry, Order, Page, PaymentReceipt, PromisedPaymentTerms, Requisites, Service, SignedIn, TariffOffer,
+    HistoryEntry, Order, Page, PaymentPage, PaymentReceipt, PromisedPaymentTerms, Requisites, Service, SignedIn, TariffOffer,
 )
 
 UNKNOWN = "no-such-id-0000"
@@ -316,6 +316,15 @@ class BindingSuite:
     def test_catalog(self, binding, scenario):
         items = binding.call("catalog", {})
         assert items and all(isinstance(i, CatalogItem) and i.price >= 0 for i in items)
+
+    @needs("accounts", "payment_pages")
+    def test_payment_pages_lead_to_the_web(self, binding, scenario):
+        account = self.accounts_of(binding, scenario)[0]
+        for page in binding.call("payment_pages", {"account_id": account.id}):
+            assert isinstance(page, PaymentPage) and page.name, f"payment_pages: {page!r:.120} names no page"
+            assert page.url.startswith(("https://", "http://")), \
+                f"payment_pages: {page.url!r:.120} is not an absolute http(s) address the cabinet can link to"
+        _not_found(binding, "payment_pages", {"account_id": scenario.unknown_id})
 
     @needs("accounts", "requisites")
     def test_requisites(self, binding, scenario):

@@ -24,7 +24,7 @@ from ..contract import BillingBinding
 from ..errors import BillingNotFound, BillingRejected
 from ..records import (
     Account, ActionResult, BlockTerms, BonusBalance, CatalogItem, DealerOrderStats, DealerSubscriber,
-    HistoryEntry, OperationKind, Order, OrderStatus, Page, PaymentReceipt, PromisedPaymentTerms, Requisites,
+    HistoryEntry, OperationKind, Order, OrderStatus, Page, PaymentPage, PaymentReceipt, PromisedPaymentTerms, Requisites,
     Service, ServiceStatus, TariffOffer, TransferReceipt,
 )
 from .models import (
@@ -67,6 +67,8 @@ class _TermsBase(TypedDict):
 class DemoBillingOptions(Schema):
     database_url = fields.String(required=True)
     latency_ms = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    # where the billing's own payment site answers (the billing simulator serves one): payment_pages
+    payment_site = fields.Url(require_tld=False, schemes={"http", "https"}, load_default="")
 
 
 def rub(amount: Decimal) -> str:
@@ -124,10 +126,11 @@ class DemoBilling(BillingBinding):
     options_schema = DemoBillingOptions
     remote = False           # in-process unless given a latency (see __init__)
 
-    def __init__(self, database_url: str, latency_ms: int = 0, today: date | None = None):
+    def __init__(self, database_url: str, latency_ms: int = 0, today: date | None = None, payment_site: str = ""):
         if latency_ms < 0:
             raise ValueError("latency_ms must be 0 or more")
         super().__init__(database_url=database_url, latency_ms=latency_ms)
+        self.payment_site = payment_site.rstrip("/")
         self._latency_s = latency_ms / 1000
         # with a latency the demo stands in for a billing across the network; without, it only
         # computes in-process (see BillingBinding.remote). A subclass may say remote = True itself
@@ -548,6 +551,18 @@ class DemoBilling(BillingBinding):
 
     # --- requisites ----------------------------------------------------------------------------
     @_remote
+    def payment_pages(self, account_id: str, locale: str = "ru") -> Sequence[PaymentPage]:
+        """The billing's own payment site, when it has one (``payment_site``): a page per account."""
+        with self._reading() as session:
+            row = self._account_row(session, account_id)
+        if not self.payment_site:
+            return []
+        english = locale == "en"
+        return [PaymentPage(name="Demo Telecom payment site" if english else "Сайт оплаты Демо Телеком",
+                            url=f"{self.payment_site}/pay/{row.number}",
+                            description="Bank card or online banking, no fee" if english
+                            else "Банковская карта или интернет-банк, без комиссии")]
+
     def requisites(self, account_id: str) -> Requisites:
         with self._reading() as session:
             self._account_row(session, account_id)

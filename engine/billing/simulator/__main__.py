@@ -36,7 +36,8 @@ def main(argv: list[str] | None = None) -> int:
 
     database_url = args.database if "://" in args.database else f"sqlite:///{Path(args.database).resolve()}"
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_simulator_app(database_url, api_key, latency_ms=args.latency_ms, today=args.today)
+    app = create_simulator_app(database_url, api_key, latency_ms=args.latency_ms, today=args.today,
+                               public_url=f"http://{args.host}:{args.port}")
     print(f"Billing simulator at http://{args.host}:{args.port} (OpenAPI: /openapi.yaml)",
           file=sys.stderr, flush=True)
     serve(app, host=args.host, port=args.port, threads=args.threads)

@@ -282,6 +282,12 @@ def loyalty(contractNo: str):
     return jsonify(wire.loyalty(_billing().bonuses(contractNo)))
 
 
+@bp.get("/contracts/<contractNo>/payment-pages")
+def payment_pages(contractNo: str):
+    language = request.accept_languages.best_match(["ru", "en"]) or "ru"
+    return jsonify({"items": [wire.payment_page(p) for p in _billing().payment_pages(contractNo, language)]})
+
+
 # --- payer ------------------------------------------------------------------------------------------
 @bp.get("/contracts/<contractNo>/payer")
 def get_payer(contractNo: str):

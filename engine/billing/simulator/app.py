@@ -13,7 +13,7 @@ from flask import Flask, Response, jsonify, request
 from flask.json.provider import DefaultJSONProvider
 
 from ..demo import DemoBilling
-from . import api, errors, faults
+from . import api, errors, faults, pay
 
 OPENAPI_PATH = Path(__file__).with_name("openapi.yaml")
 log = logging.getLogger("engine.billing.simulator")
@@ -30,13 +30,14 @@ class SimulatorState:
 
 
 def create_simulator_app(database_url: str, api_key: str, *, latency_ms: int = 0,
-                         today: date | None = None) -> Flask:
+                         today: date | None = None, public_url: str = "") -> Flask:
     """The simulator on the demo billing's database (created and seeded on first use); ``today``
-    pins the billing's date, ``latency_ms`` delays every billing call."""
+    pins the billing's date, ``latency_ms`` delays every billing call, ``public_url`` is where its
+    own payment site (``/pay/...``) is reached."""
     if not api_key:
         raise ValueError("the billing simulator needs an API key")
     app = Flask(__name__, static_folder=None)
-    billing = DemoBilling(database_url, latency_ms=latency_ms, today=today)
+    billing = DemoBilling(database_url, latency_ms=latency_ms, today=today, payment_site=public_url)
     registry = faults.FaultRegistry()
     app.extensions["simulator"] = SimulatorState(billing, api_key, registry)
     # Flask's default json_provider_class, which this app keeps
@@ -44,6 +45,7 @@ def create_simulator_app(database_url: str, api_key: str, *, latency_ms: int = 0
     json_provider.ensure_ascii = False
     json_provider.sort_keys = False
     app.register_blueprint(api.bp)
+    app.register_blueprint(pay.bp)
     app.register_blueprint(faults.bp)
     errors.register(app)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..records import (
     Account, ActionResult, BlockTerms, BonusBalance, CatalogItem, DealerOrderStats, DealerSubscriber,
-    HistoryEntry, Order, PaymentReceipt, PlannedChange, PromisedPaymentTerms, Requisites, Service,
+    HistoryEntry, Order, PaymentPage, PaymentReceipt, PlannedChange, PromisedPaymentTerms, Requisites, Service,
     Suspension, Tariff, TariffOffer, TransferReceipt,
 )
 
@@ -192,6 +192,10 @@ def payment(receipt: PaymentReceipt) -> dict[str, Any]:
         "bookedAt": instant(receipt.registered_at),
         "receiptNo": receipt.billing_reference,
     }
+
+
+def payment_page(page: PaymentPage) -> dict[str, Any]:
+    return {"title": page.name, "href": page.url, "note": page.description}
 
 
 def payer(requisites: Requisites) -> dict[str, Any]:

@@ -10,7 +10,7 @@ login and password in their billing, not a Keycloak account.
   billing stops taking is renewed by the binding once; when the billing refuses that too, the
   subscriber is signed out and asked to sign in again.
 * Local users (``cabinet users add``) still sign in on the same form: dealers and staff whom the
-  billing does not know. A local user's password is checked first.
+  billing does not know. The billing is asked first; a login it refuses is tried as a local user.
 * A quick-login code renews the session it was set in (``BillingRestorer``). Passkeys are not
   offered: the billing checks no passkey.
 
@@ -77,10 +77,16 @@ class BillingAuthenticator:
                 username = (request.form.get("username") or "").strip()
                 password = request.form.get("password") or ""
                 if username and password:
-                    signed_in = self._local(username, password) or self._billing(username, password)
+                    # the billing first: its subscribers are who this sign-in is for; a login it
+                    # refuses may be a local user's (a dealer, staff)
+                    signed_in = self._billing(username, password)
+                    if isinstance(signed_in, tuple) and signed_in[1] == 401:
+                        signed_in = self._local(username, password) or signed_in
                     if isinstance(signed_in, Identity):
                         return redirect(next_after_sign_in(signed_in, next_url))
                     error, status = signed_in
+                    if status == 401:
+                        audit("sign-in", "refused", actor="unknown login", details={"via": "billing"})
                 else:
                     error, status = _("Wrong login or password."), 401
             return render_template("login.html", error=error or password_form_notice(), next=next_url,
@@ -120,7 +126,6 @@ class BillingAuthenticator:
         try:
             signed = self.binding.sign_in(username, password)
         except BillingRejected:
-            audit("sign-in", "refused", actor="unknown login", details={"via": "billing"})
             return _("Wrong login or password."), 401
         except BillingError as exc:
             log.warning("the billing could not check a sign-in: %s", type(exc).__name__)
