@@ -405,3 +405,25 @@ def test_a_rest_binding_signs_a_subscriber_in_and_sends_their_session_with_every
         "accounts", {"subscriber_id": "c-1"})
     assert outcome.error == "unavailable" and subscriber.ended
     binding.close()
+
+
+def test_a_lost_change_is_settled_by_the_files_status_query(server, tmp_path):
+    binding = _binding(tmp_path, server, (
+        "base_url: ${URL}\n"
+        "operations:\n"
+        "  unblock_services:\n"
+        "    method: POST\n"
+        "    path: /unfreeze\n"
+        "    result: \"{ok: done}\"\n"
+        "    settle:\n"
+        "      path: /state\n"
+        "      done: \"state == 'active'\"\n"
+        "      result: \"{ok: `true`, message: join(' ', ['since', since])}\"\n"))
+    params = {"account_id": "a", "request_id": "k"}
+    _Server.script = [(200, {"state": "active", "since": "today"})]          # made: nothing is sent again
+    assert binding.settle("unblock_services", params).message == "since today"
+    assert [path for _, path, _ in _Server.seen] == ["/state"]
+    _Server.script, _Server.seen[:] = [(200, {"state": "frozen"}), (200, {"done": True})], []   # not made: made now
+    assert binding.settle("unblock_services", params).ok
+    assert [(method, path) for method, path, _ in _Server.seen] == [("GET", "/state"), ("POST", "/unfreeze")]
+    binding.close()

@@ -94,3 +94,42 @@ def test_the_billings_own_refusals_reach_the_subscriber_in_their_language(ubilli
     terms = binding.call("promised_payment_terms", {"account_id": "credit1", "credential": credential})
     assert terms.active and not terms.eligible
     binding.close()
+
+
+def test_a_credit_whose_answer_is_lost_is_settled_by_a_status_query_not_sent_twice(tmp_path):
+    """Ubilling's creditor keeps no request keys and refuses a second credit: after a dropped
+    answer, the binding's status query finds the credit granted (asking again would have been
+    refused with "already have a credit" and the subscriber told it failed)."""
+    import uuid
+    from datetime import timedelta
+
+    import requests
+
+    from engine.assembly.writes import reconcile
+    from engine.billing.errors import BillingOutcomeUnknown
+    from engine.state import Database
+    from engine.state.writes import BillingWrites, write_key
+
+    key = uuid.uuid4().hex
+    with ubilling_process(tmp_path, faults_key=key) as base:
+        root = base.rsplit("/billing/", 1)[0]
+        binding = RestBinding(str(SPEC), {"UBILLING_URL": base})
+        credential = Credential(binding.sign_in("demo2", "demo2").credential)
+        params = {"account_id": "demo2", "request_id": "lost-1", "credential": credential}
+        requests.post(f"{root}/__faults", json={"match": r"^GET /billing/userstats/$", "mode": "close_connection",
+                                                "times": 1, "execute": True}, headers={"X-Api-Key": key}, timeout=5)
+        with pytest.raises(BillingOutcomeUnknown):
+            binding.call("activate_promised_payment", params)
+        db = Database(f"sqlite:///{tmp_path / 'engine.sqlite'}")
+        db.migrate()
+        writes = BillingWrites(db)
+        plain = {k: v for k, v in params.items() if k != "credential"}
+        writes.begin("activate_promised_payment", "lost-1", plain, "demo2")
+        writes.in_doubt(write_key("activate_promised_payment", "lost-1"))
+        settled = reconcile(binding, writes, settle_after=timedelta(0), credential_of=lambda login: credential)
+        assert settled, "the status query settles it"
+        done = writes.get(write_key("activate_promised_payment", "lost-1"))
+        assert done.state == "done" and done.result["ok"] is True
+        terms = binding.call("promised_payment_terms", {"account_id": "demo2", "credential": credential})
+        assert terms.active
+        binding.close()

@@ -3,8 +3,9 @@
 ``perform_write`` runs one: a key already settled is answered from the store without the
 billing, a key still unsettled is reported as being checked, and a change whose answer was lost
 is kept as unknown, never reported as "nothing changed". ``reconcile`` settles the unknown ones
-by asking the billing again with the same key: a billing that keeps the contract answers a
-repeated key with what the first request did, or does it now if it never arrived.
+through the binding's ``settle``: by default the change is asked again with the same key (a
+billing that keeps the contract answers a repeated key with what the first request did, or does
+it now if it never arrived); a binding whose billing keeps no keys asks a status query instead.
 """
 from __future__ import annotations
 
@@ -79,7 +80,7 @@ def reconcile(binding: BillingBinding, writes: BillingWrites, settle_after: time
             params["credential"] = credential
         writes.tried_again(write.key)
         try:
-            record = binding.call(write.operation, params)
+            record = binding.settle(write.operation, params)
         except BillingRejected as exc:
             writes.refuse(write.key, exc.reason)
         except BillingNotFound:

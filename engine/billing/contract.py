@@ -172,6 +172,14 @@ class BillingBinding:
             raise OperationNotSupported(f"the billing binding does not provide {operation!r}")
         return getattr(self, operation)(**params)
 
+    def settle(self, operation: str, params: dict[str, Any]) -> Any:
+        """What became of a change whose answer was lost (``BillingOutcomeUnknown``): its result if
+        the billing made it, after making it now if it did not. By default the change is sent again
+        with the same ``request_id``, which a billing keeping the contract answers with what the
+        first request did. A billing that repeats or refuses a repeated change (it keeps no keys)
+        needs a status query instead: override this (the declarative binding: ``settle:``)."""
+        return self.call(operation, params)
+
     def close(self) -> None:
         """Release connections; called when the app shuts down."""
 

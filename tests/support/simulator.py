@@ -18,8 +18,10 @@ def simulator_process(folder: Path, api_key: str, *extra_args: str):
 
 
 @contextmanager
-def ubilling_process(folder: Path, *extra_args: str):
+def ubilling_process(folder: Path, *extra_args: str, faults_key: str = ""):
     """Start ``python -m engine.billing.ubilling`` (Ubilling's XMLAgent, simulated) on a free
-    127.0.0.1 port; yields the address userstats is installed at (``…/billing/userstats``)."""
-    with python_service("the Ubilling simulator", "engine.billing.ubilling", list(extra_args), folder, {}) as base:
+    127.0.0.1 port; yields the address userstats is installed at (``…/billing/userstats``). With
+    ``faults_key`` it serves ``/__faults`` (outside userstats) for tests."""
+    env = {"UBILLING_FAULTS_API_KEY": faults_key} if faults_key else {}
+    with python_service("the Ubilling simulator", "engine.billing.ubilling", list(extra_args), folder, env) as base:
         yield f"{base}/billing/userstats"

@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any, Mapping
 from urllib.parse import quote
 
+from jmespath.exceptions import JMESPathError
 from marshmallow import Schema, fields
 
 from ...http import ApiKeyAuth, BasicAuth, BearerAuth, CircuitBreaker, HttpClient, HttpUnavailable, \
@@ -124,6 +125,32 @@ class RestBinding(BillingBinding):
         if self.signs_in and self.spec["auth"]["sign_in"]["relogin"] and "password" in credential:
             return self.sign_in(credential["login"], credential["password"]).credential
         raise BillingSessionExpired("the billing ended the subscriber's session")
+
+    def settle(self, operation: str, params: dict[str, Any]) -> Any:
+        """A lost change's fate by the file's status query (``settle:``): made, its result; not
+        made, made now. Without one, the change is sent again with its key (the contract's way)."""
+        spec = self.spec["operations"].get(operation)
+        query = spec.get("settle") if spec else None
+        if query is None:
+            return self.call(operation, params)
+        context = {k: _plain(v) for k, v in params.items()}
+        answers: dict[str, Any] = {}
+        options = options_for(context, answers, self.spec.get("timezone"))
+        answer = self._request(operation, query, context, options, False)
+        try:
+            if not query["done"].search(answer, options=options):
+                return self.call(operation, params)      # it never reached the billing: it may be made now
+            mapped: Any = answer
+            for step in query.get("result") or ():
+                mapped = step.search(mapped, options=options)
+            if not query.get("result"):
+                mapped = {"ok": True}           # made, and the status query says nothing more
+        except JMESPathError as exc:            # an answer of the wrong shape
+            raise BillingUnavailable(f"{operation}: the status answer does not fit the binding: {exc}") from None
+        try:
+            return build(result_type(operation), mapped, operation, self.spec.get("timezone"))
+        except WrongData as exc:
+            raise BillingUnavailable(f"the billing's answer does not fit the contract: {exc}") from None
 
     # --- one operation ------------------------------------------------------------------------------
     def call(self, operation: str, params: dict[str, Any]) -> Any:

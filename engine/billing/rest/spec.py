@@ -188,6 +188,15 @@ _REQUEST_FIELDS = ("path", "query", "body", "headers", "idempotent", "paginate",
 _EMPTY = ("query", "headers")
 
 
+class SettleSchema(RequestSchema):
+    """How to tell whether a change whose answer was lost was made (a status query), for a billing
+    that keeps no idempotency keys: ``done`` over the answer; ``result`` maps it to the operation's
+    record (without one: ``{ok: true}``). Not made: the change is sent now."""
+
+    done = Expression(required=True)
+    result = Steps()
+
+
 class OperationSchema(RequestSchema):
     """One request (``path`` and the rest here), or several in order (``requests``, by name: each
     sees the call's parameters and the answers of the ones before it; the result sees them all)."""
@@ -203,6 +212,7 @@ class OperationSchema(RequestSchema):
         values=Expression(), load_default=dict)
     result = Steps(required=True)
     errors = fields.List(fields.Nested(ErrorRuleSchema), load_default=list)    # before the file's rules
+    settle = fields.Nested(SettleSchema)
 
     @validates_schema
     def _one_or_several(self, data, **kwargs):
@@ -305,6 +315,8 @@ def _path_problems(operations: dict[str, Any]) -> list[str]:
     problems = []
     for name, operation in operations.items():
         params = {p.name for p in OPERATIONS[name].params}
+        if operation.get("settle") and not OPERATIONS[name].mutation:
+            problems.append(f"operations.{name}.settle: {name} changes nothing; settle is for changes")
         requests = operation.get("requests") or {"": operation}
         for request_name, request in requests.items():
             place = f"operations.{name}.requests.{request_name}" if request_name else f"operations.{name}"
