@@ -471,7 +471,12 @@ def test_a_passkey_made_in_keycloak_signs_the_subscriber_in(engine_on_localhost,
         page.wait_for_url(f"{keycloak.url.replace('127.0.0.1', 'localhost')}/realms/cabinet/account/"
                           f"account-security/signing-in")
         page.click('[data-testid="webauthn-passwordless/create"]')
-        page.click("#registerWebAuthn")
+        # Keycloak's registration page: its button works once the page's module script has run
+        # (clicked earlier, on a loaded machine, it did nothing and no credential was ever made)
+        page.wait_for_selector("#registerWebAuthn")
+        page.wait_for_load_state("load")
+        with page.expect_navigation():      # the credential posted back, and Keycloak moves on
+            page.click("#registerWebAuthn")
         # the event that matters is Keycloak keeping the credential; its console shows it after that
         # (a heavy page that can take long to draw on a loaded machine)
         passkeys = wait_for_credential(operator, owner, "webauthn-passwordless")
