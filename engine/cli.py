@@ -54,7 +54,7 @@ def validate(path: Path, binding: str, spec: Path | None) -> None:
     Prints every problem as file:line: path: message and exits 1, or a summary and exits 0.
     """
     from .billing import binding_registry, resolve_binding
-    from .billing.contract import capabilities_of
+    from .billing.contract import capabilities_of, operations_of
     from .billing.rest import RestBinding
     from .billing.rest.spec import SpecError, spec_operations
     from .kinds import field_kind_registry, section_kind_registry
@@ -66,21 +66,23 @@ def validate(path: Path, binding: str, spec: Path | None) -> None:
     except LookupError as exc:
         raise click.BadParameter(str(exc), param_hint="--binding") from None
     capabilities, provider = capabilities_of(binding_cls), f"the billing binding {binding!r}"
+    operations = operations_of(binding_cls)
     if issubclass(binding_cls, RestBinding):
         if spec is None:
             raise click.UsageError(f"the {binding!r} binding's operations are in its file: give it with --spec FILE")
         try:
-            capabilities = spec_operations(spec)
+            capabilities, declared = spec_operations(spec)
         except SpecError as exc:
             click.echo(f"The binding file {exc}", err=True)
             sys.exit(1)
+        operations = {**operations, **declared}
         provider = f"the binding file {spec}"
     elif spec is not None:
         raise click.BadParameter(f"the {binding!r} binding takes no file (--spec is for the declarative REST "
                                  f"binding)", param_hint="--spec")
     try:
         cabinet = load_cabinet(YamlSource(path), field_kind_registry(), section_kind_registry(),
-                               capabilities, provider, handler_operations(handler_registry()))
+                               capabilities, provider, handler_operations(handler_registry()), operations=operations)
     except SchemaInvalid as exc:
         _print_issues(exc)
         sys.exit(1)
@@ -193,18 +195,20 @@ _SCENARIO_OPTIONS = [
                                  "(the password from CABINET_CHECK_PASSWORD)."),
     click.option("--other-login", help="The other test subscriber's billing login (the password from "
                                        "CABINET_CHECK_OTHER_PASSWORD)."),
+    click.option("--main-service-id", help="A service the subscriber may not end themselves (disconnect_service "
+                                           "must refuse it)."),
 ]
 
 
 def _scenario(subscriber_id: str, other_subscriber_id: str, dealer_id: str, login: str | None,
-              other_login: str | None):
+              other_login: str | None, main_service_id: str | None = None):
     """The kit's test data; passwords only from the environment (never the command line, which
     ``ps`` shows)."""
     from .testing.binding_suite import Scenario
 
     return Scenario(subscriber_id, dealer_id, other_subscriber_id=other_subscriber_id, login=login,
                     password=os.environ.get("CABINET_CHECK_PASSWORD"), other_login=other_login,
-                    other_password=os.environ.get("CABINET_CHECK_OTHER_PASSWORD"))
+                    other_password=os.environ.get("CABINET_CHECK_OTHER_PASSWORD"), main_service_id=main_service_id)
 
 
 def _scenario_options(command):
@@ -217,7 +221,8 @@ def _scenario_options(command):
 @click.argument("name")
 @_scenario_options
 def bindings_diagnose(name: str, options: str | None, subscriber_id: str, other_subscriber_id: str,
-                      dealer_id: str, login: str | None, other_login: str | None) -> None:
+                      dealer_id: str, login: str | None, other_login: str | None,
+                      main_service_id: str | None) -> None:
     """What NAME provides (the capability matrix) and a live check of its health with latency."""
     from .testing.check import diagnose
 
@@ -241,12 +246,12 @@ def bindings_diagnose(name: str, options: str | None, subscriber_id: str, other_
 @click.argument("name")
 @_scenario_options
 def bindings_check(name: str, options: str | None, subscriber_id: str, other_subscriber_id: str,
-                   dealer_id: str, login: str | None, other_login: str | None) -> None:
+                   dealer_id: str, login: str | None, other_login: str | None, main_service_id: str | None) -> None:
     """Run the conformance kit against NAME (on test data: it makes payments, orders, blocks)."""
     from .testing.check import run_suite
 
     results = run_suite(_binding_factory(name, options),
-                        _scenario(subscriber_id, other_subscriber_id, dealer_id, login, other_login))
+                        _scenario(subscriber_id, other_subscriber_id, dealer_id, login, other_login, main_service_id))
     click.echo("")
     for result in results:
         label = {"passed": "pass", "failed": "FAIL", "not applicable": "n/a "}[result.outcome]

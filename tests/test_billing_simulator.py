@@ -27,8 +27,9 @@ from engine.billing.contract import OPERATIONS
 from engine.billing.demo import DemoBilling
 from engine.billing.records import (
     Account, ActionResult, BlockTerms, BonusBalance, CatalogItem, DealerOrderStats, DealerSubscriber,
-    HistoryEntry, OperationKind, Order, OrderStatus, PaymentPage, PaymentReceipt, PlannedChange, PromisedPaymentTerms,
-    RecommendedPayment, Requisites, Service, ServiceStatus, Suspension, Tariff, TariffOffer, TransferReceipt,
+    HistoryEntry, OperationKind, Order, OrderStatus, PackageBalance, PaymentPage, PaymentReceipt, PlannedChange,
+    PromisedPaymentTerms, RecommendedPayment, Requisites, Service, ServiceStatus, Suspension, Tariff, TariffOffer,
+    TransferReceipt, Usage, UsageRecord,
 )
 from engine.billing.simulator import create_simulator_app
 from tests.support.simulator import simulator_process
@@ -47,10 +48,12 @@ ENDPOINTS = {
     "service": ("GET", "/api/v2/products/{productId}"),
     "tariffs": ("GET", "/api/v2/products/{productId}/plans"),
     "change_tariff": ("POST", "/api/v2/products/{productId}/plan-changes"),
+    "disconnect_service": ("POST", "/api/v2/products/{productId}/termination"),
     "block_terms": ("GET", "/api/v2/contracts/{contractNo}/pause"),
     "block_services": ("POST", "/api/v2/contracts/{contractNo}/pause"),
     "unblock_services": ("DELETE", "/api/v2/contracts/{contractNo}/pause"),
     "history": ("GET", "/api/v2/contracts/{contractNo}/ledger"),
+    "usage": ("GET", "/api/v2/contracts/{contractNo}/usage"),     # with .../bundles for its packages
     "promised_payment_terms": ("GET", "/api/v2/contracts/{contractNo}/trust-credit"),
     "activate_promised_payment": ("POST", "/api/v2/contracts/{contractNo}/trust-credit"),
     "catalog": ("GET", "/api/v2/offers"),
@@ -321,6 +324,7 @@ def test_resources_are_nested(api):
     assert products["108842-tv"]["state"] == "PAUSED" and products["108842-tv"]["pausedUntil"]
     internet = products["108842-internet"]
     assert internet["plan"]["planId"] == "inet-100" and internet["plan"]["feeKop"] == 55000
+    assert internet["terminationOn"] is None and products["108842-tv"]["terminationOn"] == "2025-04-01"
     assert internet["scheduled"][0]["action"] == "PLAN_CHANGE"
     assert internet["scheduled"][0]["plan"]["planId"] == "inet-300"
     plans = api.all_items(f"{V2}/products/108842-internet/plans")
@@ -335,6 +339,8 @@ def test_resources_are_nested(api):
 @pytest.mark.parametrize("path, params, code", [
     (f"{V2}/contracts/999999", {}, "CONTRACT_NOT_FOUND"),
     (f"{V2}/contracts/999999/ledger", {"from": "2025-01-01", "to": "2025-01-31"}, "CONTRACT_NOT_FOUND"),
+    (f"{V2}/contracts/999999/usage", {"from": "2025-01-01", "to": "2025-01-31"}, "CONTRACT_NOT_FOUND"),
+    (f"{V2}/contracts/999999/bundles", {}, "CONTRACT_NOT_FOUND"),
     (f"{V2}/products/no-such-product", {}, "PRODUCT_NOT_FOUND"),
     (f"{V2}/customers/sub-0000/contracts", {}, "CUSTOMER_NOT_FOUND"),
     (f"{V2}/customers/by-login/nobody", {}, "CUSTOMER_NOT_FOUND"),
@@ -372,6 +378,12 @@ def test_refusals_carry_the_subscriber_facing_reason(api):
     response = api.call("POST", f"{V2}/products/108842-phone/plan-changes", idempotency=key(),
                         json={"planId": "phone-unlimited"})
     assert response.status_code == 409 and response.json()["fault"]["code"] == "TARIFF_CHANGE_NOT_ALLOWED"
+    response = api.call("POST", f"{V2}/products/108843-internet/termination", idempotency=key())
+    assert response.status_code == 409 and response.json()["fault"]["code"] == "MAIN_SERVICE"
+    assert response.json()["fault"]["message"].startswith("«Интернет на даче» — основная услуга лицевого счёта")
+    response = api.call("POST", f"{V2}/products/108842-antivirus/termination", idempotency=key())
+    assert response.status_code == 409 and response.json()["fault"] == {
+        "code": "SERVICE_CLOSED", "message": "Услуга «Антивирус» уже отключена"}
     # the ownership of an order is checked within its contract
     response = api.call("POST", f"{V2}/contracts/108842/orders/ORD-3C9D7A56/cancellation", idempotency=key())
     assert response.status_code == 404 and response.json()["fault"]["code"] == "ORDER_NOT_FOUND"
@@ -390,6 +402,12 @@ def test_malformed_requests(api):
     response = api.call("GET", f"{V2}/contracts/108842/ledger",
                         params={"from": "2025-02-01", "to": "2025-01-01"})
     assert response.status_code == 422 and response.json()["fault"]["code"] == "INVALID_PERIOD"
+    response = api.call("GET", f"{V2}/contracts/108842/usage", params={"from": "2025-02-01", "to": "2025-01-01"})
+    assert response.status_code == 422 and response.json()["fault"]["code"] == "INVALID_PERIOD"
+    response = api.call("GET", f"{V2}/contracts/108842/usage", params={"to": "2025-01-01"})
+    assert response.status_code == 400 and "from" in response.json()["fault"]["fields"]
+    response = api.call("POST", f"{V2}/products/108842-tv/termination")
+    assert response.status_code == 400 and response.json()["fault"]["code"] == "IDEMPOTENCY_KEY_REQUIRED"
 
 
 # --- idempotency ------------------------------------------------------------------------------------
@@ -417,6 +435,36 @@ def test_a_repeated_idempotency_key_repeats_no_effect(api):
     assert refused.status_code == 409 and refused.json()["fault"]["code"] == "ORDER_NOT_CANCELLABLE"
 
 
+def test_a_product_is_terminated_once_per_key(api):
+    assert api.get(f"{V2}/products/108842-phone")["terminationOn"] == "2025-04-01"    # what it would be
+    termination = key()
+    first = api.call("POST", f"{V2}/products/108842-phone/termination", idempotency=termination)
+    again = api.call("POST", f"{V2}/products/108842-phone/termination", idempotency=termination)
+    assert first.status_code == again.status_code == 200 and first.json() == again.json()
+    assert first.json()["accepted"] and first.json()["effectiveOn"] == "2025-04-01"
+    product = api.get(f"{V2}/products/108842-phone")
+    assert product["state"] == "LOCKED"                                  # it works as before until then
+    assert [(s["action"], s["startsOn"]) for s in product["scheduled"]] == [("TERMINATE", "2025-04-01")]
+    assert product["terminationOn"] is None                             # asked for already
+    other = api.call("POST", f"{V2}/products/108842-phone/termination", idempotency=key())
+    assert other.status_code == 409 and other.json()["fault"]["code"] == "ALREADY_DISCONNECTING"
+
+
+def test_usage_in_its_own_shape(api):
+    events = api.all_items(f"{V2}/contracts/108842/usage", **{"from": "2025-03-01", "to": "2025-03-13"})
+    assert {e["type"] for e in events} == {"INTERNET", "VOICE"} and {e["volumeUnit"] for e in events} == {
+        "GIGABYTE", "MINUTE"}
+    starts = [datetime.fromisoformat(e["startedAt"]) for e in events]
+    assert starts == sorted(starts, reverse=True) and starts[0].date() == date(2025, 3, 13)
+    assert starts[-1].date() == date(2025, 3, 1)                          # both ends of the period
+    assert all(isinstance(e["chargeKop"], int) and Decimal(e["volume"]) > 0 for e in events)
+    [bundle] = api.all_items(f"{V2}/contracts/108843/bundles")
+    assert (bundle["productId"], bundle["volumeUnit"], bundle["includedVolume"]) == ("108843-internet", "GIGABYTE",
+                                                                                      "100")
+    assert Decimal(bundle["remainingVolume"]) < 100 and bundle["validThrough"] == "2025-03-31"
+    assert api.all_items(f"{V2}/contracts/108900/bundles") == []
+
+
 def test_a_payment_is_booked_once_per_reference(api):
     saldo = api.get(f"{V2}/contracts/108843")["saldoKop"]
     ref = key()
@@ -437,6 +485,8 @@ LEDGER_TYPES = {"CHG": "charge", "PAY": "payment", "RFD": "refund", "TRF": "tran
 GROUPS = {"SERVICE": "service", "DEVICE": "equipment"}
 ORDER_STATES = {"REGISTERED": "new", "IN_WORK": "in_progress", "COMPLETED": "done", "CANCELLED": "cancelled"}
 DETAILS = {"pausedUntil": "blocked_until", "productIds": "services"}
+USAGE_TYPES = {"VOICE": "call", "SMS": "sms", "MOBILE_DATA": "data", "INTERNET": "traffic"}
+UNITS = {"MINUTE": "min", "MESSAGE": "sms", "MEGABYTE": "MB", "GIGABYTE": "GB"}
 
 
 def rub(kopecks: int) -> Decimal:
@@ -469,12 +519,22 @@ def as_service(p: dict) -> Service:
         tuple(PlannedChange(ACTIONS[s["action"]], day(s["startsOn"]), s["plan"] and as_tariff(s["plan"]),
                             s["note"])
               for s in p["scheduled"]),
-        p["planChangeAllowed"])
+        p["planChangeAllowed"], day(p["terminationOn"]))
 
 
 def as_result(o: dict) -> ActionResult:
     return ActionResult(o["accepted"], o["notice"], o["ticket"], day(o["effectiveOn"]),
                         {DETAILS[name]: value for name, value in o["details"].items()})
+
+
+def as_usage(events: list[dict], bundles: list[dict]) -> Usage:
+    return Usage(
+        tuple(UsageRecord(e["eventId"], datetime.fromisoformat(e["startedAt"]), e["productId"], USAGE_TYPES[e["type"]],
+                          e["memo"], Decimal(e["volume"]), UNITS[e["volumeUnit"]], rub(e["chargeKop"]))
+              for e in events),
+        tuple(PackageBalance(b["productId"], b["bundleName"], UNITS[b["volumeUnit"]], Decimal(b["includedVolume"]),
+                             Decimal(b["remainingVolume"]), day(b["validThrough"]))
+              for b in bundles))
 
 
 def as_item(o: dict) -> CatalogItem:
@@ -530,6 +590,10 @@ def test_every_contract_operation_round_trips(api, reference, base):
                                       OperationKind(LEDGER_TYPES[e["type"]]), rub(e["amountKop"]), e["memo"],
                                       e["productId"]) for e in entries],
              list(reference.history(contract, date(2024, 12, 1), TODAY)))
+        same("usage", as_usage(api.all_items(f"{V2}/contracts/{contract}/usage",
+                                             **{"from": "2024-12-01", "to": TODAY.isoformat()}),
+                               api.all_items(f"{V2}/contracts/{contract}/bundles")),
+             reference.usage(contract, date(2024, 12, 1), TODAY))
         credit = api.get(f"{V2}/contracts/{contract}/trust-credit")
         same("promised_payment_terms",
              PromisedPaymentTerms(rub(credit["creditKop"]), credit["repayWithinDays"], credit["cooldownDays"],
@@ -563,6 +627,9 @@ def test_every_contract_operation_round_trips(api, reference, base):
     same("change_tariff", as_result(change("POST", f"{V2}/products/108843-internet/plan-changes", k,
                                            {"planId": "inet-500"})),
          reference.change_tariff("108843-internet", "inet-500", k))
+    k = key()
+    same("disconnect_service", as_result(change("POST", f"{V2}/products/108843-video/termination", k)),
+         reference.disconnect_service("108843-video", k))
     k = key()
     paused = as_result(change("POST", f"{V2}/contracts/108900/pause", k, {"days": 7}))
     assert paused.extra == {"blocked_until": "2025-03-21", "services": ["108900-internet"]}

@@ -2,9 +2,13 @@
 test_rest_binding.py)."""
 from __future__ import annotations
 
+import dataclasses
+import uuid
+
 import pytest
 
 from engine.billing.demo import DemoBilling
+from engine.billing.records import ActionResult
 from engine.testing.binding_suite import BindingSuite, Scenario
 
 
@@ -17,7 +21,8 @@ class TestDemoBilling(BindingSuite):
 
     @pytest.fixture
     def scenario(self):
-        return Scenario(subscriber_id="sub-1001", other_subscriber_id="sub-1002", dealer_id="dealer-2001")
+        return Scenario(subscriber_id="sub-1001", other_subscriber_id="sub-1002", dealer_id="dealer-2001",
+                        main_service_id="108842-internet")
 
 
 class PagesOverlap(DemoBilling):
@@ -35,14 +40,48 @@ class WrongTotal(DemoBilling):
         return page
 
 
+class UsageOldestFirst(DemoBilling):
+    def usage(self, account_id, date_from, date_to):
+        usage = super().usage(account_id, date_from, date_to)
+        return dataclasses.replace(usage, records=usage.records[::-1])
+
+
+class PackageOverdrawn(DemoBilling):
+    """Says more is left of a package than it gives."""
+
+    def usage(self, account_id, date_from, date_to):
+        usage = super().usage(account_id, date_from, date_to)
+        return dataclasses.replace(usage, packages=tuple(dataclasses.replace(p, left=p.total + 1)
+                                                         for p in usage.packages))
+
+
+class EndsTheMainService(DemoBilling):
+    def disconnect_service(self, service_id, request_id):
+        if service_id == "108842-internet":
+            return ActionResult(ok=True, reference="DS-MAIN")
+        return super().disconnect_service(service_id, request_id)
+
+
+class DisconnectsAnew(DemoBilling):
+    """Answers a repeated request as a new one (another reference)."""
+
+    def disconnect_service(self, service_id, request_id):
+        return dataclasses.replace(super().disconnect_service(service_id, request_id), reference=uuid.uuid4().hex)
+
+
 @pytest.mark.parametrize("billing, test, message", [
     (PagesOverlap, "test_history_in_pages_is_the_whole_history", "the pages, read one after another"),
     (WrongTotal, "test_a_dealers_subscribers_in_pages_and_searched", "total 999"),
+    (UsageOldestFirst, "test_usage_keeps_to_the_period_newest_first", "records must be newest first"),
+    (PackageOverdrawn, "test_usage_keeps_to_the_period_newest_first", "left of 100"),
+    (EndsTheMainService, "test_a_service_is_disconnected_once_per_request", "main service must be refused"),
+    (DisconnectsAnew, "test_a_service_is_disconnected_once_per_request", "the same request twice answered"),
 ])
-def test_the_kit_fails_a_binding_whose_pages_do_not_add_up(tmp_path, billing, test, message):
+def test_the_kit_fails_a_binding_that_breaks_the_contract(tmp_path, billing, test, message):
     binding = billing(f"sqlite:///{tmp_path / 'billing.sqlite'}")
     try:
         with pytest.raises(AssertionError, match=message):
-            getattr(BindingSuite(), test)(binding, Scenario(subscriber_id="sub-1001", dealer_id="dealer-2001"))
+            getattr(BindingSuite(), test)(binding, Scenario(subscriber_id="sub-1001", dealer_id="dealer-2001",
+                                                            main_service_id="108842-internet"))
     finally:
         binding.close()

@@ -147,6 +147,8 @@ def test_catalog_and_seeded_orders(billing):
     lambda b: b.register_payment("999999", Decimal("10"), key()),
     lambda b: b.order("108842", "no-such-item", key()),
     lambda b: b.transfer("108842", "999999", Decimal("1"), key()),
+    lambda b: b.disconnect_service("no-such-service", key()),
+    lambda b: b.usage("999999", TODAY, TODAY),
 ])
 def test_unknown_ids_raise_not_found(billing, call):
     with pytest.raises(BillingNotFound):
@@ -231,6 +233,10 @@ def test_activating_promised_payment_credits_and_records(billing):
     (lambda b: b.update_requisites("108842", "  ", key()), "payer_name_required"),
     (lambda b: b.update_requisites("108842", "Иванов И. П.", key(), email="not-an-email"), "invalid_email"),
     (lambda b: b.history("108842", TODAY, TODAY - timedelta(days=1)), "invalid_period"),
+    (lambda b: b.usage("108842", TODAY, TODAY - timedelta(days=1)), "invalid_period"),
+    (lambda b: b.disconnect_service("108842-internet", key()), "main_service"),
+    (lambda b: b.disconnect_service("108843-internet", key()), "main_service"),
+    (lambda b: b.disconnect_service("108842-antivirus", key()), "service_closed"),
 ])
 def test_refusals_explain_themselves(billing, call, code):
     balances = {a.id: a.balance for a in billing.accounts("sub-1001")}
@@ -417,3 +423,121 @@ def test_the_billings_own_payment_site_is_offered_in_the_subscribers_language(tm
     with pytest.raises(BillingNotFound):
         billing.payment_pages("no-such-account")
     billing.close()
+
+
+# --- disconnecting a service ---------------------------------------------------------------------
+
+def test_a_service_says_when_it_would_end_if_disconnected(billing):
+    ends = {s.id: s.disconnect_date for s in billing.services("108842")}
+    assert ends == {"108842-internet": None, "108842-tv": NEXT_MONTH, "108842-phone": NEXT_MONTH,
+                    "108842-static-ip": NEXT_MONTH, "108842-antivirus": None}     # not the main one, not a closed one
+
+
+def test_a_disconnected_service_closes_next_month_once_per_request(billing):
+    request_id = key()
+    result = billing.disconnect_service("108842-tv", request_id)
+    assert result.ok and result.effective_date == NEXT_MONTH and result.reference
+    assert result.message == "Услуга «Цифровое телевидение» будет отключена с 01.06.2025"
+    assert billing.disconnect_service("108842-tv", request_id) == result          # the same answer, no second effect
+    tv = billing.service("108842-tv")
+    assert tv.status is ServiceStatus.BLOCKED and tv.disconnect_date is None      # it works until then
+    assert [(c.kind, c.effective_date) for c in tv.planned_changes if c.kind == "close"] == [("close", NEXT_MONTH)]
+    with pytest.raises(BillingRejected) as again:                                 # another request: already planned
+        billing.disconnect_service("108842-tv", key())
+    assert again.value.code == "already_disconnecting" and "01.06.2025" in again.value.reason
+
+
+def test_the_main_service_is_refused_and_left_as_it_was(billing):
+    before = billing.service("108842-internet")
+    with pytest.raises(BillingRejected) as refused:
+        billing.disconnect_service("108842-internet", key())
+    assert "основная услуга" in refused.value.reason and "Домашний интернет" in refused.value.reason
+    assert billing.service("108842-internet") == before
+
+
+def test_a_disconnected_service_drops_its_tariff_change_and_takes_no_other(billing):
+    billing.change_tariff("108842-tv", "tv-basic", key())
+    assert [c.kind for c in billing.service("108842-tv").planned_changes] == ["tariff_change", "unblock"]
+    billing.disconnect_service("108842-tv", key())
+    tv = billing.service("108842-tv")
+    assert "tariff_change" not in {c.kind for c in tv.planned_changes} and not tv.tariff_change_allowed
+    with pytest.raises(BillingRejected) as refused:
+        billing.change_tariff("108842-tv", "tv-basic", key())
+    assert refused.value.code == "tariff_change_not_allowed" and "будет отключена" in refused.value.reason
+
+
+def test_the_service_is_closed_from_the_planned_day(tmp_path):
+    billing = DemoBilling(sqlite_url(tmp_path), today=TODAY)
+    billing.disconnect_service("108843-video", key())
+    billing.close()
+    day_before = DemoBilling(sqlite_url(tmp_path), today=NEXT_MONTH - timedelta(days=1))
+    assert day_before.service("108843-video").status is ServiceStatus.SUSPENDED
+    day_before.close()
+    later = DemoBilling(sqlite_url(tmp_path), today=NEXT_MONTH)
+    try:
+        video = later.service("108843-video")
+        assert video.status is ServiceStatus.CLOSED and video.planned_changes == ()
+        assert later.service("108843-internet").status is ServiceStatus.ACTIVE       # the others stay
+        with pytest.raises(BillingRejected) as refused:
+            later.disconnect_service("108843-video", key())
+        assert refused.value.code == "service_closed"
+    finally:
+        later.close()
+
+
+# --- usage detail ------------------------------------------------------------------------------------
+
+def test_usage_keeps_to_the_period_newest_first(billing):
+    april = billing.usage("108842", date(2025, 4, 1), date(2025, 4, 30)).records
+    days = [r.at.date() for r in april]
+    assert days and min(days) == date(2025, 4, 1) and max(days) == date(2025, 4, 30)     # both ends included
+    assert [r.at for r in april] == sorted((r.at for r in april), reverse=True)
+    assert all(r.at.tzinfo is not None for r in april)
+    assert {r.service_id for r in april} == {"108842-internet", "108842-phone"}        # the account's only
+    traffic = [r for r in april if r.kind == "traffic"]
+    assert len(traffic) == 30 and all(r.unit == "GB" and r.quantity > 0 and r.amount == 0 for r in traffic)
+    one_day = billing.usage("108842", date(2025, 4, 1), date(2025, 4, 1)).records
+    assert {r.at.date() for r in one_day} == {date(2025, 4, 1)} and len(one_day) < len(april)
+    assert billing.usage("108842", date(2024, 1, 1), date(2024, 1, 31)).records == ()
+    assert billing.usage("108842", TODAY, TODAY).records == ()                           # today is not counted yet
+
+
+def test_calls_are_charged_beyond_what_is_free(billing):
+    calls = [r for r in billing.usage("108842", date(2025, 2, 1), TODAY).records if r.kind == "call"]
+    assert calls and all(r.unit == "min" and r.quantity == r.quantity.to_integral_value() for r in calls)
+    assert max(r.at.date() for r in calls) < date(2025, 5, 3)             # the phone is suspended since then
+    mobile = [r for r in calls if "мобильный" in r.description]
+    assert mobile and all(r.amount == Decimal("1.90") * r.quantity for r in mobile)
+    local = [r for r in calls if "Москва" in r.description]
+    assert local and all(r.amount == 0 for r in local)
+
+
+def test_packages_say_what_the_months_usage_left(billing):
+    (minutes,) = billing.usage("108842", TODAY, TODAY).packages
+    may = billing.usage("108842", date(2025, 5, 1), TODAY).records
+    long_distance = sum(r.quantity for r in may if "Санкт-Петербург" in r.description)
+    assert (minutes.service_id, minutes.unit, minutes.total) == ("108842-phone", "min", Decimal(100))
+    assert minutes.left == minutes.total - long_distance and minutes.until == date(2025, 5, 31)
+    (gigabytes,) = billing.usage("108843", TODAY, TODAY).packages
+    used = sum(r.quantity for r in billing.usage("108843", date(2025, 5, 1), TODAY).records)
+    assert used > 0 and gigabytes.unit == "GB" and gigabytes.left == gigabytes.total - used
+    assert billing.usage("108900", TODAY, TODAY).packages == ()
+
+
+def test_a_database_seeded_before_usage_existed_gains_it(tmp_path):
+    from sqlalchemy import create_engine
+
+    from engine.billing.demo.models import PackageRow, ServiceClosureRow, UsageRow
+
+    DemoBilling(sqlite_url(tmp_path), today=TODAY).close()
+    engine = create_engine(sqlite_url(tmp_path))
+    for table in (UsageRow.__table__, PackageRow.__table__, ServiceClosureRow.__table__):
+        table.drop(engine)
+    engine.dispose()
+    billing = DemoBilling(sqlite_url(tmp_path), today=TODAY)
+    try:
+        assert billing.usage("108842", date(2025, 5, 1), TODAY).records and billing.usage("108843", TODAY, TODAY).packages
+        assert billing.disconnect_service("108842-tv", key()).ok
+        assert len(billing.accounts("sub-1001")) == 2                  # nothing seeded twice
+    finally:
+        billing.close()

@@ -57,7 +57,8 @@ class TestReferenceRestBinding(BindingSuite):
 
     @pytest.fixture
     def scenario(self):
-        return Scenario(subscriber_id="sub-1001", other_subscriber_id="sub-1002", dealer_id="dealer-2001")
+        return Scenario(subscriber_id="sub-1001", other_subscriber_id="sub-1002", dealer_id="dealer-2001",
+                        main_service_id="108842-internet")
 
     # The kit calls paging "not applicable" to a binding that answers whole lists; this one does
     # (the REST binding gets no paging parameters yet), which is checked here instead of skipped.

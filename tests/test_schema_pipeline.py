@@ -54,7 +54,7 @@ def test_demo_cabinet_is_valid_against_the_demo_binding():
     assert cabinet.operator.locales == ("ru", "en")
     home = cabinet.screens["home"]
     assert home.sections[0].id == "balance"          # taken from shared_sections with `use`
-    assert home.sections[0].actions == ("top_up", "history", "block_services_link")   # the use site's override
+    assert home.sections[0].actions == ("top_up", "history", "usage_link", "block_services_link")   # the use site's override
 
 
 def test_five_mistakes_are_all_reported_with_paths_and_lines():

@@ -387,3 +387,95 @@ def test_a_billing_that_keeps_texts_in_several_languages_answers_in_the_subscrib
     english = page_text(client.get("/"))
     assert "Home internet" in english and "Домашний интернет" not in english
     assert not app.extensions["cabinet"].binding.takes_locale("account")     # its method names no locale
+
+
+# --- usage detail ----------------------------------------------------------------------------------
+
+def test_the_usage_detail_of_a_period_with_the_packages_left(make_app):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    app = make_app(binding=RECORDING)
+    client = app.test_client()
+    assert sign_in(client).status_code == 302
+    assert 'href="/usage"' in client.get("/").get_data(as_text=True)             # reached from the home screen
+    today = datetime.now(ZoneInfo("Europe/Moscow")).date()                         # the demo billing's day
+    start, end = today - timedelta(days=60), today - timedelta(days=1)
+    text = page_text(client.get(f"/usage?date_from={start}&date_to={end}"))
+    assert "Детализация" in text and "Остатки пакетов" in text and "Междугородние звонки: 100 минут в месяц" in text
+    assert "Интернет-трафик за сутки" in text and "Звонок на +7 (916) 555-44-33, мобильный" in text
+    assert "ГБ" in text and "мин" in text and "Доля остатка" in text
+    binding = app.extensions["cabinet"].binding
+    usage = binding.usage("108842", start, end)
+    charged = sum(r.amount for r in usage.records)
+    assert charged > 0 and f"Начислено сверх тарифа и пакетов {charged:.2f}".replace(".", ",") in text
+    calls = page_text(client.get(f"/usage?date_from={start}&date_to={end}&kind=call"))
+    assert "Звонок на" in calls and "Интернет-трафик за сутки" not in calls        # the kind narrows the list
+    one_day = page_text(client.get(f"/usage?date_from={end}&date_to={end}"))
+    assert one_day.count("Интернет-трафик за сутки") == 1
+    dacha = page_text(client.get("/usage?account=108843"))
+    assert "LTE-трафик: 100 ГБ в месяц" in dacha and "Междугородние звонки" not in dacha
+    assert {"account_id": "108842", "date_from": start, "date_to": end} in [
+        params for op, params in binding.calls if op == "usage"]                   # the period asked for
+
+
+def test_the_usage_detail_in_english(signed_in):
+    signed_in.get("/language/en")
+    text = page_text(signed_in.get("/usage?date_from=2020-01-01&date_to=2030-12-31"))
+    assert "Usage" in text and "What is left of your packages" in text and "Share left" in text
+    assert "Call" in text and "Internet" in text and "GB" in text and "Charged beyond the tariff and packages" in text
+    assert "Детализация" not in text and "Остатки пакетов" not in text
+    assert "Usage" in page_text(signed_in.get("/"))                               # the home screen's button
+
+
+# --- disconnecting a service -----------------------------------------------------------------------
+
+def test_disconnecting_a_service_confirms_with_its_name_and_date_then_plans_it_once(make_app):
+    app = make_app(binding=RECORDING)
+    client = app.test_client()
+    assert sign_in(client).status_code == 302
+    page = client.get("/services/108842-tv").get_data(as_text=True)
+    [form] = action_forms(page, "disconnect_service")
+    assert form["service_id"] == "108842-tv" and form["_screen"] == "service"
+    confirm = client.post("/actions/disconnect_service", data={**form, "csrf_token": csrf_token(page)})
+    assert confirm.status_code == 200
+    ends = app.extensions["cabinet"].binding.service("108842-tv").disconnect_date
+    assert f"Отключить услугу «Цифровое телевидение»? Она будет работать до конца месяца и отключится с " \
+           f"{ends.day} " in page_text(confirm) and ">Отключить<" in confirm.get_data(as_text=True)
+    confirmed = hidden_inputs(confirm.get_data(as_text=True))
+    assert confirmed["_confirmed"] == "1"
+    first = client.post("/actions/disconnect_service", data={**confirmed, "csrf_token": csrf_token(page)})
+    second = client.post("/actions/disconnect_service", data={**confirmed, "csrf_token": csrf_token(page)})
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"] == "/services/108842-tv"
+    done = page_text(client.get(first.headers["Location"]))
+    assert "Услуга «Цифровое телевидение» будет отключена с" in done
+    assert "Отключение услуги по вашему заявлению" in done                       # the planned change
+    assert "Отключить услугу" not in done                                       # not offered twice
+    binding = app.extensions["cabinet"].binding
+    assert [params["service_id"] for op, params in binding.calls if op == "disconnect_service"] == ["108842-tv"]
+    client.get("/language/en")
+    phone = client.get("/services/108842-phone").get_data(as_text=True)
+    [form] = action_forms(phone, "disconnect_service")
+    english = page_text(client.post("/actions/disconnect_service", data={**form, "csrf_token": csrf_token(phone)}))
+    assert "Disconnect Домашний телефон? It keeps working until the end of the month and is switched off on " \
+           f"{ends:%b} {ends.day}, {ends.year}." in english
+
+
+def test_the_main_service_offers_no_disconnection_and_the_server_refuses_a_forged_one(make_app):
+    app = make_app(binding=RECORDING)
+    client = app.test_client()
+    assert sign_in(client).status_code == 302
+    for kept in ("/services/108842-internet", "/services/108842-antivirus"):     # the main one, a closed one
+        page = client.get(kept).get_data(as_text=True)
+        assert 'action="/actions/disconnect_service"' not in page and "Отключить услугу" not in html_text(page)
+    page = client.get("/services/108842-tv").get_data(as_text=True)
+    [form] = action_forms(page, "disconnect_service")
+    forged = client.post("/actions/disconnect_service", data={**form, "service_id": "108842-internet",
+                                                               "_confirmed": "1", "csrf_token": csrf_token(page)})
+    assert forged.status_code == 302 and forged.headers["Location"] == "/services/108842-internet"
+    assert "Сейчас это действие недоступно для вашего счёта." in page_text(client.get(forged.headers["Location"]))
+    binding = app.extensions["cabinet"].binding
+    assert not [op for op, _params in binding.calls if op == "disconnect_service"]     # never reached the billing
+    assert binding.service("108842-internet").planned_changes[0].kind == "tariff_change"
+    assert all(c.kind != "close" for c in binding.service("108842-internet").planned_changes)

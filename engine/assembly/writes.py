@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any, Callable
 
-from ..billing.contract import IDEMPOTENCY_KEY, OPERATIONS, BillingBinding, Operation
+from ..billing.contract import IDEMPOTENCY_KEY, BillingBinding, Operation
 from ..billing.credential import Credential
 from ..billing.errors import BillingNotFound, BillingRejected
 from ..billing.records import as_data
@@ -72,7 +72,7 @@ def reconcile(binding: BillingBinding, writes: BillingWrites, settle_after: time
     none waits until they sign in again."""
     settled = []
     for write in writes.unsettled(writes.clock() - settle_after):
-        params = _typed(write)
+        params = _typed(write, binding.operations[write.operation])
         if binding.takes_credential(write.operation):
             credential = credential_of(write.actor) if credential_of else None
             if credential is None:
@@ -94,9 +94,8 @@ def reconcile(binding: BillingBinding, writes: BillingWrites, settle_after: time
     return settled
 
 
-def _typed(write: Write) -> dict[str, Any]:
+def _typed(write: Write, operation: Operation) -> dict[str, Any]:
     """The kept parameters as the operation takes them (amounts as Decimal, dates as dates)."""
-    operation = OPERATIONS[write.operation]
     typed = dict(write.params)
     for param in operation.params:
         if typed.get(param.name) is not None and param.type != "str":

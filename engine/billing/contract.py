@@ -25,7 +25,10 @@ service (``cancel_order(account_id, order_id)`` refuses an order of another acco
 from __future__ import annotations
 
 import inspect
+import typing
 from dataclasses import dataclass
+from functools import lru_cache
+from types import MappingProxyType
 from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar, Mapping, NoReturn, Sequence
@@ -35,7 +38,7 @@ from .errors import BillingSessionExpired, OperationNotSupported
 from .records import (
     Account, ActionResult, BlockTerms, BonusBalance, CatalogItem, DealerOrderStats, DealerSubscriber,
     HistoryEntry, Order, PaymentPage, PaymentReceipt, PromisedPaymentTerms, Requisites, Service, SignedIn, TariffOffer,
-    TransferReceipt,
+    TransferReceipt, Usage,
 )
 
 # What a parameter names, for the engine's ownership check.
@@ -65,6 +68,8 @@ class Operation:
     doc: str = ""
     #: returns a long list that a billing can give a page at a time (limit, offset; maybe search)
     pageable: bool = False
+    #: what it returns, for an operation a binding declares itself (the contract's: its annotations)
+    returns: Any = None
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
@@ -78,6 +83,19 @@ class Operation:
     def schema_params(self) -> tuple[Param, ...]:
         """Parameters a schema must provide (the rest the engine fills)."""
         return tuple(p for p in self.params if p.filled_by_engine is None)
+
+
+def declare(name: str, *params: Param, returns: Any, mutation: bool = False, doc: str = "") -> Operation:
+    """An operation a binding offers beyond the contract (a mobile operator's usage by number,
+    rented equipment): its parameters as the contract's are written (``Param``: owned ids are
+    checked by the engine, ``filled_by_engine`` ones filled by it), and what it returns — a record
+    class (a frozen dataclass) or ``Sequence[Record]``. Schemas use it like a contract operation
+    and it is checked the same way. List it in the binding's ``declared``."""
+    if not name.isidentifier() or name.startswith("_"):
+        raise ValueError(f"{name!r} cannot name an operation: use lower_case_words")
+    if name in OPERATIONS:
+        raise ValueError(f"{name!r} is an operation of the contract already: implement it, do not declare it")
+    return Operation(name, tuple(params), mutation, doc, returns=returns)
 
 
 def _op(name: str, *params: Param, mutation: bool = False, doc: str = "",
@@ -101,11 +119,17 @@ OPERATIONS: dict[str, Operation] = dict([
     _op("service", _SERVICE, doc="One service in detail."),
     _op("tariffs", _SERVICE, doc="Tariffs a service may move to, the current one included."),
     _op("change_tariff", _SERVICE, Param("tariff_id"), _KEY, mutation=True),
+    _op("disconnect_service", _SERVICE, _KEY, mutation=True,
+        doc="End a service the subscriber no longer wants, from the date the billing sets (effective_date); "
+            "refuse with the reason a service they may not end (the account's main one, a closed one)."),
     _op("block_terms", _ACCOUNT, doc="Conditions of a voluntary block."),
     _op("block_services", _ACCOUNT, Param("days", "int"), _KEY, mutation=True),
     _op("unblock_services", _ACCOUNT, _KEY, mutation=True),
     _op("history", _ACCOUNT, Param("date_from", "date"), Param("date_to", "date"), _LIMIT, _OFFSET, pageable=True,
         doc="Charges and payments in a period, both ends included, newest first."),
+    _op("usage", _ACCOUNT, Param("date_from", "date"), Param("date_to", "date"),
+        doc="Usage detail of a period, both ends included: calls, messages, traffic (newest first) and "
+            "what is left of the account's packages now."),
     _op("promised_payment_terms", _ACCOUNT),
     _op("activate_promised_payment", _ACCOUNT, _KEY, mutation=True),
     _op("catalog", doc="Services and equipment on sale."),
@@ -140,6 +164,9 @@ class BillingBinding:
     #: marshmallow schema of the binding's options (None: takes no options)
     options_schema: ClassVar[Any] = None
 
+    #: operations beyond the contract, by name (``declare``); each needs a method of that name
+    declared: ClassVar[Mapping[str, Operation]] = {}
+
     #: True when calls wait on a network or another process: the engine then runs a screen's
     #: calls concurrently in worker threads, each with a time limit. An in-process binding whose
     #: calls only compute (remote = False) is called directly: threads would buy it no speed under
@@ -152,6 +179,18 @@ class BillingBinding:
     @property
     def capabilities(self) -> frozenset[str]:
         return capabilities_of(type(self))
+
+    @property
+    def operations(self) -> Mapping[str, Operation]:
+        """Every operation a schema may name with this binding: the contract's and its own."""
+        return operations_of(type(self))
+
+    def result_type(self, operation: str) -> Any:
+        """What ``operation`` returns: a declared one's ``returns``, else the contract's annotation."""
+        declared = self.operations.get(operation)
+        if declared is not None and declared.returns is not None:
+            return declared.returns
+        return contract_result_type(operation)
 
     def paging(self, operation: str) -> frozenset[str]:
         """The paging parameters (``limit``, ``offset``, ``search``) this binding takes for
@@ -243,6 +282,10 @@ class BillingBinding:
     def change_tariff(self, service_id: str, tariff_id: str, request_id: str) -> ActionResult:
         self._unsupported("change_tariff")
 
+    def disconnect_service(self, service_id: str, request_id: str) -> ActionResult:
+        """``effective_date``: the day the service ends (a planned change of kind ``close`` until then)."""
+        self._unsupported("disconnect_service")
+
     def block_terms(self, account_id: str) -> BlockTerms:
         self._unsupported("block_terms")
 
@@ -257,6 +300,9 @@ class BillingBinding:
         """With ``limit``: a ``records.Page`` of at most ``limit`` entries from ``offset`` (a plain
         list: every entry of the period)."""
         self._unsupported("history")
+
+    def usage(self, account_id: str, date_from: date, date_to: date) -> Usage:
+        self._unsupported("usage")
 
     def promised_payment_terms(self, account_id: str) -> PromisedPaymentTerms:
         self._unsupported("promised_payment_terms")
@@ -310,12 +356,36 @@ _CAPABILITIES_OF: dict[type, frozenset[str]] = {}        # per class: asked on e
 
 
 def capabilities_of(binding_cls: type[BillingBinding]) -> frozenset[str]:
-    """The operations a binding class overrides: what it can do, known without connecting."""
+    """The operations a binding class overrides, and the ones it declares with a method: what it
+    can do, known without connecting."""
     found = _CAPABILITIES_OF.get(binding_cls)
     if found is None:
+        missing = [name for name in binding_cls.declared if not callable(getattr(binding_cls, name, None))]
+        if missing:
+            raise TypeError(f"{binding_cls.__name__} declares {', '.join(missing)} without a method of that name")
         found = _CAPABILITIES_OF[binding_cls] = frozenset(
-            name for name in OPERATIONS if getattr(binding_cls, name) is not getattr(BillingBinding, name))
+            name for name in OPERATIONS if getattr(binding_cls, name) is not getattr(BillingBinding, name)
+        ) | frozenset(binding_cls.declared)
     return found
+
+
+_OPERATIONS_OF: dict[type, Mapping[str, Operation]] = {}
+
+
+def operations_of(binding_cls: type[BillingBinding]) -> Mapping[str, Operation]:
+    found = _OPERATIONS_OF.get(binding_cls)
+    if found is None:
+        clash = sorted(set(binding_cls.declared) & set(OPERATIONS))
+        if clash:
+            raise TypeError(f"{binding_cls.__name__} declares {', '.join(clash)}, which the contract has already")
+        found = _OPERATIONS_OF[binding_cls] = MappingProxyType({**OPERATIONS, **binding_cls.declared})
+    return found
+
+
+@lru_cache(maxsize=None)
+def contract_result_type(operation: str) -> Any:
+    """What a contract operation returns, from the contract's own annotations."""
+    return typing.get_type_hints(getattr(BillingBinding, operation))["return"]
 
 
 _NAMED_OF: dict[tuple[type, str], frozenset[str]] = {}     # per class and operation; read on every call

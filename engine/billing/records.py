@@ -96,6 +96,9 @@ class Service:
     blocked_until: date | None = None
     planned_changes: tuple[PlannedChange, ...] = ()
     tariff_change_allowed: bool = True
+    #: the day the service ends if the subscriber disconnects it now (``disconnect_service``); None
+    #: when they may not (the account's main service, a closed one) or the billing does not say
+    disconnect_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,40 @@ class HistoryEntry:
     amount: Decimal                # positive for money in, negative for money out
     description: str
     service_id: str | None = None
+
+
+@dataclass(frozen=True)
+class UsageRecord:
+    """One use of a service the billing counted: a call, a message, a day's traffic."""
+
+    id: str
+    at: datetime                   # when it began (timezone-aware)
+    service_id: str
+    kind: str                      # "call" | "sms" | "data" (mobile) | "traffic" (fixed internet) | ...
+    description: str               # the billing's words: the number called, the session
+    quantity: Decimal              # how much, in ``unit``
+    unit: str                      # "min" | "sms" | "MB" | "GB" | ...
+    amount: Decimal                # charged for it; 0 when a package or an unlimited tariff covered it
+
+
+@dataclass(frozen=True)
+class PackageBalance:
+    """What is left of a service's package (minutes, messages, gigabytes) in its current period."""
+
+    service_id: str
+    name: str
+    unit: str                      # as in UsageRecord
+    total: Decimal                 # what the period gives
+    left: Decimal                  # what is still unused (0 to total)
+    until: date | None = None      # the last day of the period; None: the package does not expire
+
+
+@dataclass(frozen=True)
+class Usage:
+    """An account's usage detail for a period (``records``, newest first) and its packages now."""
+
+    records: tuple[UsageRecord, ...] = ()
+    packages: tuple[PackageBalance, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -16,17 +16,19 @@ MEDIA_PREFIX = "/media/"
 
 
 def load_cabinet(source: CabinetSource, field_kinds, section_kinds, capabilities: frozenset[str] | None = None,
-                 binding_name: str = "the billing binding", handlers=None, version: str | None = None) -> Cabinet:
+                 binding_name: str = "the billing binding", handlers=None, version: str | None = None,
+                 operations=None) -> Cabinet:
     """Load and compile a cabinet; raises ``SchemaInvalid`` listing every problem.
     ``handlers`` maps the names of engine handlers to their parameters (an ``Operation``).
-    ``version``: the fingerprint just read, whose content the source keeps for this compile."""
+    ``version``: the fingerprint just read, whose content the source keeps for this compile.
+    ``operations``: the binding's operations (the contract's and its own declared ones)."""
     if version is None:
         version = source.fingerprint()
     doc = migrate(resolve(source))
     missing = missing_media(doc, source.media_dir())
     try:
         cabinet = compile_cabinet(doc, field_kinds, section_kinds, capabilities, binding_name, version, source.label,
-                                  handlers=handlers)
+                                  handlers=handlers, operations=operations)
     except SchemaInvalid as invalid:
         raise SchemaInvalid(invalid.issues + missing) from None
     if missing:

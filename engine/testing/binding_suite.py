@@ -39,7 +39,8 @@ from ..billing.credential import Credential
 from ..billing.errors import BillingNotFound, BillingRejected
 from ..billing.records import (
     Account, ActionResult, BlockTerms, BonusBalance, CatalogItem, DealerOrderStats, DealerSubscriber,
-    HistoryEntry, Order, Page, PaymentPage, PaymentReceipt, PromisedPaymentTerms, Requisites, Service, SignedIn, TariffOffer,
+    HistoryEntry, Order, PackageBalance, Page, PaymentPage, PaymentReceipt, PromisedPaymentTerms, Requisites, Service,
+    ServiceStatus, SignedIn, TariffOffer, Usage, UsageRecord,
 )
 
 UNKNOWN = "no-such-id-0000"
@@ -76,6 +77,9 @@ class Scenario:
     password: str | None = None
     other_login: str | None = None
     other_password: str | None = None
+    #: a service of the subscriber's they may not end themselves (an account's main one):
+    #: disconnect_service must refuse it
+    main_service_id: str | None = None
 
 
 class AsSubscriber:
@@ -144,6 +148,40 @@ def _not_found(binding, operation: str, params: dict) -> None:
     except BillingNotFound:
         return
     raise AssertionError(f"{operation}: an unknown id must raise BillingNotFound; it answered {answer!r:.120}")
+
+
+def _refused(binding, operation: str, params: dict, what: str) -> None:
+    try:
+        answer = binding.call(operation, params)
+    except BillingRejected as exc:
+        assert exc.reason, f"{operation}: the refusal of {what} must say why"
+        return
+    raise AssertionError(f"{operation}: {what} must be refused with BillingRejected; it answered {answer!r:.120}")
+
+
+def _closing(service: Service) -> bool:
+    """Whether the service is planned to close."""
+    return any(change.kind == "close" for change in service.planned_changes)
+
+
+def _check_usage_records(year: tuple, month: tuple, today: date) -> None:
+    """A year's and this month's usage records: typed, in the period, newest first, each once."""
+    assert all(isinstance(r, UsageRecord) for r in year), "usage: records must be UsageRecord"
+    naive = _naive_moments(list(year), "usage.records")
+    assert not naive, f"{', '.join(naive[:3])}: a time without its zone"
+    assert all(today.replace(day=1) <= r.at.date() <= today for r in month), "usage: a record outside the period"
+    assert {r.id for r in month} <= {r.id for r in year}, "usage: a longer period must hold the shorter one"
+    assert len({r.id for r in year}) == len(year), "usage: a record twice"
+    assert [r.at for r in year] == sorted((r.at for r in year), reverse=True), "usage: records must be newest first"
+    negative = [r.id for r in year if r.quantity < 0 or r.amount < 0]
+    assert not negative, f"usage: records {', '.join(negative[:3])} have a negative quantity or amount"
+
+
+def _check_packages(packages: tuple) -> None:
+    for package in packages:
+        assert isinstance(package, PackageBalance) and package.name, f"usage: {package!r:.120} names no package"
+        assert 0 <= package.left <= package.total, \
+            f"usage: package {package.name!r} has {package.left} left of {package.total}"
 
 
 def _listed(binding, operation: str, params: dict) -> list:
@@ -299,6 +337,26 @@ class BindingSuite:
         assert {e.id for e in month} <= {e.id for e in year}, "a longer period must hold the shorter one"
         assert len({e.id for e in year}) == len(year), "an entry twice (pages overlapping?)"
 
+    @needs("accounts", "usage")
+    def test_usage_keeps_to_the_period_newest_first(self, binding, scenario):
+        """Records of the period, newest first, with their time zone; packages with 0 <= left <= total;
+        both of the account's own services."""
+        today = date.today()
+        for account in self.accounts_of(binding, scenario):
+            year = binding.call("usage", {"account_id": account.id, "date_from": today - timedelta(days=366),
+                                          "date_to": today})
+            month = binding.call("usage", {"account_id": account.id, "date_from": today.replace(day=1),
+                                           "date_to": today})
+            assert isinstance(year, Usage) and isinstance(month, Usage), f"usage returned {type(year).__name__}"
+            _check_usage_records(year.records, month.records, today)
+            _check_packages(year.packages)
+            if "services" in binding.capabilities:
+                own = {s.id for s in binding.call("services", {"account_id": account.id})}
+                strange = {r.service_id for r in year.records} | {p.service_id for p in year.packages}
+                assert strange <= own, f"usage of account {account.id} names services of no such account: " \
+                                       f"{', '.join(sorted(strange - own))}"
+        _not_found(binding, "usage", {"account_id": scenario.unknown_id, "date_from": today, "date_to": today})
+
     @needs("accounts", "block_terms")
     def test_block_terms(self, binding, scenario):
         terms = binding.call("block_terms", {"account_id": self.accounts_of(binding, scenario)[0].id})
@@ -424,6 +482,36 @@ class BindingSuite:
                     f"change_tariff: the same request twice answered {first!r} and {second!r}"
                 return
         raise AssertionError("no service of the scenario allows a tariff change to another tariff")
+
+    @needs("accounts", "services", "service", "disconnect_service")
+    def test_a_service_is_disconnected_once_per_request(self, binding, scenario):
+        if scenario.main_service_id:
+            _refused(binding, "disconnect_service", {"service_id": scenario.main_service_id, "request_id": _key()},
+                     "the scenario's main service")
+        for account in self.accounts_of(binding, scenario):
+            for service in binding.call("services", {"account_id": account.id}):
+                request = {"service_id": service.id, "request_id": _key()}
+                if service.status is ServiceStatus.CLOSED:
+                    _refused(binding, "disconnect_service", request, f"the closed service {service.id}")
+                    continue
+                if service.id == scenario.main_service_id or _closing(service):
+                    continue
+                try:
+                    first = binding.call("disconnect_service", request)
+                except BillingRejected as exc:
+                    assert exc.reason, "disconnect_service: a refusal must say why"
+                    continue                               # this one may not be ended: try another
+                assert isinstance(first, ActionResult) and first.ok, f"disconnect_service answered {first!r:.120}"
+                assert service.disconnect_date in (None, first.effective_date), (
+                    f"disconnect_service: service {service.id} said it would end on {service.disconnect_date} "
+                    f"(disconnect_date), the disconnection says {first.effective_date}")
+                assert first == binding.call("disconnect_service", request), \
+                    "disconnect_service: the same request twice answered differently"
+                after = binding.call("service", {"service_id": service.id})
+                assert after.status is ServiceStatus.CLOSED or _closing(after), (
+                    f"disconnect_service: service {service.id} is neither closed nor planned to close after it")
+                return
+        raise AssertionError("no service of the scenario could be disconnected")
 
     @needs("accounts", "block_terms", "block_services", "unblock_services")
     def test_block_and_unblock_once_per_request(self, binding, scenario):

@@ -9,7 +9,7 @@ import traceback
 from dataclasses import dataclass
 from typing import Callable
 
-from ..billing.contract import OPERATIONS, BillingBinding
+from ..billing.contract import BillingBinding
 from ..billing.errors import BillingError
 from .binding_suite import BindingSuite, NotApplicable, Scenario, acting
 
@@ -71,7 +71,7 @@ class Probe:
 
 def diagnose(binding: BillingBinding, scenario: Scenario) -> tuple[dict[str, bool], list[Probe]]:
     """The capability matrix and a live check: the read operations the scenario makes callable."""
-    matrix = {name: name in binding.capabilities for name in OPERATIONS}
+    matrix = {name: name in binding.capabilities for name in binding.operations}
     probes = []
     if binding.per_subscriber and not (scenario.login and scenario.password):
         probes.append(Probe("sign_in", False, 0.0, "its calls act as a signed-in subscriber: give --login "

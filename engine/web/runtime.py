@@ -236,7 +236,8 @@ def compile_cabinet_for(source: CabinetSource, settings: Settings, field_kinds: 
                         binding: BillingBinding, handlers: Registry, version: str | None = None) -> Cabinet:
     """Compile a cabinet for this app: its kinds, its binding's capabilities, its handlers."""
     return load_cabinet(source, field_kinds, section_kinds, binding.capabilities,
-                        f"the billing binding {settings.binding!r}", handler_operations(handlers), version=version)
+                        f"the billing binding {settings.binding!r}", handler_operations(handlers), version=version,
+                        operations=binding.operations)
 
 
 def runtime() -> Runtime:

@@ -4,8 +4,12 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 
-from engine.billing.contract import BillingBinding
+from engine.billing.contract import OWNED_ACCOUNT, BillingBinding, Param, declare
 from engine.billing.demo import DemoBilling
 from engine.billing.errors import (
     BillingNotFound, BillingRejected, BillingSessionExpired, BillingUnavailable,
@@ -250,3 +254,26 @@ class SameIdBilling(SessionKeyBilling):
 
     def reported_id(self, subscriber_id: str) -> str:
         return "sub-everyone"
+
+
+@dataclass(frozen=True)
+class RentedDevice:
+    """What EquipmentBilling's own operation returns."""
+
+    id: str
+    name: str
+    monthly_fee: Decimal
+    since: date | None = None
+
+
+class EquipmentBilling(DemoBilling):
+    """The demo billing with an operation of its own beyond the contract: the equipment an account
+    rents (declared, so schemas may use it and the engine checks its account like any other)."""
+
+    declared = {"equipment": declare("equipment", Param("account_id", owned=OWNED_ACCOUNT),
+                                     returns=Sequence[RentedDevice], doc="Equipment the account rents.")}
+
+    def equipment(self, account_id: str) -> Sequence[RentedDevice]:
+        self.account(account_id)                   # an unknown account is not found
+        return [RentedDevice(f"{account_id}-router", "Wi-Fi роутер", Decimal("150.00"), date(2024, 5, 1)),
+                RentedDevice(f"{account_id}-stb", "ТВ-приставка", Decimal("99.00"))]

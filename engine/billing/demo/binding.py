@@ -24,15 +24,15 @@ from ..contract import BillingBinding
 from ..errors import BillingNotFound, BillingRejected
 from ..records import (
     Account, ActionResult, BlockTerms, BonusBalance, CatalogItem, DealerOrderStats, DealerSubscriber,
-    HistoryEntry, OperationKind, Order, OrderStatus, Page, PaymentPage, PaymentReceipt, PromisedPaymentTerms, Requisites,
-    Service, ServiceStatus, TariffOffer, TransferReceipt,
+    HistoryEntry, OperationKind, Order, OrderStatus, PackageBalance, Page, PaymentPage, PaymentReceipt,
+    PromisedPaymentTerms, Requisites, Service, ServiceStatus, TariffOffer, TransferReceipt, Usage,
 )
 from .models import (
     CENT, CHANGEABLE_STATUSES, MOSCOW, AccountRow, CatalogItemRow, DealerRow, DealerSubscriberRow, DemoBase,
-    HistoryRow, OrderRow, ProcessedRequest, PromisedPaymentRow, RequisitesRow, ServiceRow, SubscriberRow,
-    TariffRow, decode_result, encode_result,
+    HistoryRow, OrderRow, PackageRow, ProcessedRequest, PromisedPaymentRow, RequisitesRow, ServiceClosureRow,
+    ServiceRow, SubscriberRow, TariffRow, UsageRow, decode_result, encode_result, first_of_next_month,
 )
-from .seed import first_of_next_month, install
+from .seed import install
 
 R = TypeVar("R")
 
@@ -318,6 +318,9 @@ class DemoBilling(BillingBinding):
             state = service.settle(today)
             if state.status not in CHANGEABLE_STATUSES or not service.tariff_change_allowed:
                 raise BillingRejected(_NO_TARIFF_CHANGE[state.status], "tariff_change_not_allowed")
+            if state.closes_on is not None:
+                raise BillingRejected(f"Услуга будет отключена с {state.closes_on:%d.%m.%Y}: сменить её тариф нельзя",
+                                      "tariff_change_not_allowed")
             offered = {tariff.id: tariff for tariff in self._tariffs_of_kind(session, service.kind)}
             if tariff_id not in offered:
                 raise BillingRejected("Этот тариф недоступен для услуги", "tariff_not_offered")
@@ -330,6 +333,23 @@ class DemoBilling(BillingBinding):
                                 message=f"Тариф «{tariff.name}» будет подключён с {effective:%d.%m.%Y}")
 
         return self._once("change_tariff", request_id, ActionResult,
+                          lambda session: [self._account_of_service(session, service_id)], apply)
+
+    @_remote
+    def disconnect_service(self, service_id: str, request_id: str) -> ActionResult:
+        def apply(session: Session) -> ActionResult:
+            service, today = self._service_row(session, service_id), self._today()
+            state = service.settle(today)
+            refusal = service.disconnect_refusal(state)
+            if refusal is not None:
+                raise BillingRejected(*refusal)
+            effective = first_of_next_month(today)
+            session.add(ServiceClosureRow(service_id=service.id, closes_on=effective))
+            service.planned_tariff, service.planned_from = None, None    # it would start the day the service ends
+            return ActionResult(ok=True, reference=_new_reference("DS"), effective_date=effective,
+                                message=f"Услуга «{service.name}» будет отключена с {effective:%d.%m.%Y}")
+
+        return self._once("disconnect_service", request_id, ActionResult,
                           lambda session: [self._account_of_service(session, service_id)], apply)
 
     # --- voluntary block -----------------------------------------------------------------------
@@ -396,20 +416,49 @@ class DemoBilling(BillingBinding):
         return self._once("unblock_services", request_id, ActionResult, lambda session: [account_id], apply)
 
     # --- history -------------------------------------------------------------------------------
+    @staticmethod
+    def _period(date_from: date, date_to: date) -> tuple[datetime, datetime]:
+        """Whole days of the operator's time zone, both ends included: [start, end)."""
+        if date_from > date_to:
+            raise BillingRejected("Начало периода позже его окончания", "invalid_period")
+        return (datetime.combine(date_from, time.min, MOSCOW),
+                datetime.combine(date_to + timedelta(days=1), time.min, MOSCOW))
+
     @_remote
     def history(self, account_id: str, date_from: date, date_to: date, limit: int | None = None,
                 offset: int = 0) -> Sequence[HistoryEntry]:
-        if date_from > date_to:
-            raise BillingRejected("Начало периода позже его окончания", "invalid_period")
-        # whole days of the operator's time zone, both ends included
-        start = datetime.combine(date_from, time.min, MOSCOW)
-        end = datetime.combine(date_to + timedelta(days=1), time.min, MOSCOW)
+        start, end = self._period(date_from, date_to)
         where = (HistoryRow.account_id == account_id, HistoryRow.at >= start, HistoryRow.at < end)
         with self._reading() as session:
             self._account_row(session, account_id)
             rows = self._window(session, HistoryRow, where, (HistoryRow.at.desc(), HistoryRow.id.desc()), limit,
                                 offset)
             return _records(rows, HistoryRow.to_record)
+
+    # --- usage detail --------------------------------------------------------------------------
+    @_remote
+    def usage(self, account_id: str, date_from: date, date_to: date) -> Usage:
+        start, end = self._period(date_from, date_to)
+        with self._reading() as session:
+            self._account_row(session, account_id)
+            records = session.scalars(select(UsageRow).where(
+                UsageRow.account_id == account_id, UsageRow.at >= start, UsageRow.at < end)
+                .order_by(UsageRow.at.desc(), UsageRow.id.desc())).all()
+            return Usage(tuple(row.to_record() for row in records), self._packages_of(session, account_id))
+
+    @_remote
+    def package_balances(self, account_id: str) -> tuple[PackageBalance, ...]:
+        """The account's packages now, without usage records: not an operation of the contract (usage
+        gives them), but a billing's API may serve them apart (the billing simulator does)."""
+        with self._reading() as session:
+            self._account_row(session, account_id)
+            return self._packages_of(session, account_id)
+
+    @staticmethod
+    def _packages_of(session: Session, account_id: str) -> tuple[PackageBalance, ...]:
+        rows = session.scalars(select(PackageRow).where(PackageRow.account_id == account_id)
+                               .order_by(PackageRow.position, PackageRow.id)).all()
+        return tuple(row.to_record() for row in rows)
 
     # --- promised payment ----------------------------------------------------------------------
     @_remote

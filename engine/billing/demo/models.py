@@ -12,7 +12,7 @@ import json
 import types
 import typing
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,11 +22,18 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from ..records import (
     Account, BonusBalance, CatalogItem, DealerSubscriber, HistoryEntry, OperationKind, Order, OrderStatus,
-    PlannedChange, RecommendedPayment, Requisites, Service, ServiceStatus, Suspension, Tariff,
+    PackageBalance, PlannedChange, RecommendedPayment, Requisites, Service, ServiceStatus, Suspension, Tariff,
+    UsageRecord,
 )
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 CENT = Decimal("0.01")
+# the account's access to the internet: its other services come over it, so it ends only with the contract
+MAIN_SERVICE_KIND = "internet"
+
+
+def first_of_next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 class Money(TypeDecorator):
@@ -42,6 +49,25 @@ class Money(TypeDecorator):
 
     def process_result_value(self, value, dialect):
         return None if value is None else (Decimal(value) / 100).quantize(CENT)
+
+
+class Quantity(TypeDecorator):
+    """A decimal quantity (minutes, gigabytes) stored as integer thousandths, exact on SQLite too."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return int((Decimal(value) * 1000).to_integral_value(ROUND_HALF_UP))
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        # 12470 -> Decimal("12.47"), 100000 -> Decimal("100") (not "1E+2"): the digits it has, no more
+        quantity = Decimal(value) / 1000
+        return quantity.quantize(Decimal(1)) if quantity == quantity.to_integral_value() else quantity.normalize()
 
 
 class UtcDateTime(TypeDecorator):
@@ -144,6 +170,7 @@ class ServiceState:
     tariff: TariffRow
     planned_tariff: TariffRow | None
     planned_from: date | None
+    closes_on: date | None = None       # the subscriber asked to end it from this day (not yet come)
 
 
 class ServiceRow(DemoBase):
@@ -168,6 +195,7 @@ class ServiceRow(DemoBase):
 
     tariff: Mapped[TariffRow] = relationship(foreign_keys=[tariff_id], lazy="joined")
     planned_tariff: Mapped[TariffRow | None] = relationship(foreign_keys=[planned_tariff_id], lazy="joined")
+    closure: Mapped[ServiceClosureRow | None] = relationship(lazy="joined")
 
     def state(self, today: date) -> ServiceState:
         status, blocked_until = ServiceStatus(self.status), self.blocked_until
@@ -176,7 +204,10 @@ class ServiceRow(DemoBase):
         tariff, planned, planned_from = self.tariff, self.planned_tariff, self.planned_from
         if planned is not None and planned_from is not None and planned_from <= today:
             tariff, planned, planned_from = planned, None, None
-        return ServiceState(status, blocked_until, tariff, planned, planned_from)
+        closes_on = self.closure.closes_on if self.closure is not None else None
+        if closes_on is not None and closes_on <= today:
+            status, blocked_until, planned, planned_from, closes_on = ServiceStatus.CLOSED, None, None, None, None
+        return ServiceState(status, blocked_until, tariff, planned, planned_from, closes_on)
 
     def settle(self, today: date) -> ServiceState:
         """Write the state of ``today`` into the row (in a write transaction, before changing it)."""
@@ -185,6 +216,17 @@ class ServiceRow(DemoBase):
         self.tariff, self.planned_tariff = state.tariff, state.planned_tariff
         self.planned_from = state.planned_from
         return state
+
+    def disconnect_refusal(self, state: ServiceState) -> tuple[str, str] | None:
+        """Why the subscriber may not end this service themselves (their words, a code), or None."""
+        if self.kind == MAIN_SERVICE_KIND:
+            return (f"«{self.name}» — основная услуга лицевого счёта: её отключают только вместе с договором, "
+                    f"в офисе или через поддержку", "main_service")
+        if state.status is ServiceStatus.CLOSED:
+            return f"Услуга «{self.name}» уже отключена", "service_closed"
+        if state.closes_on is not None:
+            return f"Услуга «{self.name}» уже будет отключена с {state.closes_on:%d.%m.%Y}", "already_disconnecting"
+        return None
 
     def to_record(self, today: date) -> Service:
         state = self.state(today)
@@ -196,6 +238,8 @@ class ServiceRow(DemoBase):
         if state.status is ServiceStatus.BLOCKED and state.blocked_until is not None:
             planned.append(PlannedChange("unblock", state.blocked_until, None,
                                          "Окончание добровольной блокировки"))
+        if state.closes_on is not None:
+            planned.append(PlannedChange("close", state.closes_on, None, "Отключение услуги по вашему заявлению"))
         suspension = None
         if state.status is ServiceStatus.SUSPENDED and self.suspension_code:
             suspension = Suspension(self.suspension_code, self.suspension_since, self.suspension_details)
@@ -204,9 +248,21 @@ class ServiceRow(DemoBase):
             tariff=state.tariff.to_record(), address=self.address, description=self.description,
             suspension=suspension, blocked_until=state.blocked_until,
             planned_changes=tuple(sorted(planned, key=lambda change: change.effective_date)),
-            tariff_change_allowed=self.tariff_change_allowed and state.status in CHANGEABLE_STATUSES,
+            # a tariff from the day the service ends would never run
+            tariff_change_allowed=(self.tariff_change_allowed and state.status in CHANGEABLE_STATUSES
+                                   and state.closes_on is None),
+            disconnect_date=None if self.disconnect_refusal(state) else first_of_next_month(today),
         )
 
+
+class ServiceClosureRow(DemoBase):
+    """A service the subscriber asked to end (disconnect_service), and from which day. A table of
+    its own, so a demo database made before it existed gains it on start (create_all)."""
+
+    __tablename__ = "demo_service_closures"
+
+    service_id: Mapped[str] = mapped_column(ForeignKey("demo_services.id"), primary_key=True)
+    closes_on: Mapped[date]
 
 
 class HistoryRow(DemoBase):
@@ -223,6 +279,45 @@ class HistoryRow(DemoBase):
     def to_record(self) -> HistoryEntry:
         return HistoryEntry(str(self.id), self.at, OperationKind(self.kind), self.amount, self.description,
                             self.service_id)
+
+
+class UsageRow(DemoBase):
+    """A call, a message or a day's traffic of a service, as the billing counted it."""
+
+    __tablename__ = "demo_usage"
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("demo_accounts.id"), index=True)
+    service_id: Mapped[str] = mapped_column(ForeignKey("demo_services.id"))
+    at: Mapped[datetime] = mapped_column(index=True)
+    kind: Mapped[str]
+    description: Mapped[str] = mapped_column(Text)
+    quantity: Mapped[Decimal] = mapped_column(Quantity())
+    unit: Mapped[str]
+    amount: Mapped[Decimal]
+
+    def to_record(self) -> UsageRecord:
+        return UsageRecord(self.id, self.at, self.service_id, self.kind, self.description, self.quantity,
+                           self.unit, self.amount)
+
+
+class PackageRow(DemoBase):
+    """A service's package of minutes or gigabytes, with what is left of its current period."""
+
+    __tablename__ = "demo_packages"
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("demo_accounts.id"), index=True)
+    service_id: Mapped[str] = mapped_column(ForeignKey("demo_services.id"))
+    name: Mapped[str]
+    unit: Mapped[str]
+    total: Mapped[Decimal] = mapped_column(Quantity())
+    remaining: Mapped[Decimal] = mapped_column(Quantity())
+    valid_until: Mapped[date | None]
+    position: Mapped[int] = mapped_column(default=0)
+
+    def to_record(self) -> PackageBalance:
+        return PackageBalance(self.service_id, self.name, self.unit, self.total, self.remaining, self.valid_until)
 
 
 class PromisedPaymentRow(DemoBase):

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from ..records import OperationKind, OrderStatus, ServiceStatus
 from .models import (
     MOSCOW, AccountRow, CatalogItemRow, DealerRow, DealerSubscriberRow, DemoBase, HistoryRow, OrderRow,
-    PromisedPaymentRow, RequisitesRow, ServiceRow, SubscriberRow, TariffRow,
+    PackageRow, PromisedPaymentRow, RequisitesRow, ServiceRow, SubscriberRow, TariffRow, UsageRow,
+    first_of_next_month,
 )
 
 DEMO_USERS = (
@@ -91,10 +92,14 @@ def install(writer: Engine, today: date) -> None:
         # another process created the same tables in between: check again
         DemoBase.metadata.create_all(writer)
     with Session(writer) as session:
-        if session.scalar(select(SubscriberRow.id).limit(1)) is not None:
+        if session.scalar(select(SubscriberRow.id).limit(1)) is None:
+            groups = list(seed_groups(today))
+        elif session.scalar(select(UsageRow.id).limit(1)) is None:
+            groups = [list(usage_seed(today))]      # a database seeded before the usage detail existed
+        else:
             return
         try:
-            for group in seed_groups(today):
+            for group in groups:
                 session.add_all(group)
                 session.flush()  # parents before children: SQLite checks foreign keys
             session.commit()
@@ -117,14 +122,11 @@ def seed_groups(today: date) -> Iterator[list[DemoBase]]:
     yield list(_history(today)) + list(_orders(today)) + [
         PromisedPaymentRow(account_id="108843", amount=Decimal("650.00"),
                            activated_on=today - timedelta(days=10), repay_by=today - timedelta(days=7))]
+    yield list(usage_seed(today))
     yield [DealerSubscriberRow(id=f"ds-{contract}", dealer_id="dealer-2001", name=name, contract=contract,
                                status=status, phone=phone, balance=Decimal(balance),
                                added_on=today - timedelta(days=days_ago))
            for name, contract, status, phone, balance, days_ago in DEALER_SUBSCRIBERS]
-
-
-def first_of_next_month(day: date) -> date:
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 def _month_starts(today: date, months_back: int) -> list[date]:
@@ -253,3 +255,88 @@ def _orders(today: date) -> Iterator[OrderRow]:
                    status=OrderStatus.IN_PROGRESS.value, created_at=_at(today - timedelta(days=2), 11, 5))
     yield OrderRow(id="ORD-3C9D7A56", account_id="108843", item_id="tv-box",
                    status=OrderStatus.CANCELLED.value, created_at=_at(today - timedelta(days=30), 18, 40))
+
+
+# --- usage detail ------------------------------------------------------------------------------------
+LONG_DISTANCE_MINUTES = 100                        # the home phone's monthly package
+LONG_DISTANCE_RATE, MOBILE_RATE = Decimal("3.50"), Decimal("1.90")    # per minute beyond it, to mobiles
+LTE_PACKAGE_GB = 100                                # the dacha's monthly LTE traffic
+NO_CHARGE = Decimal("0.00")
+# where the home phone calls, in turn: description, a long-distance call (from the package), its rate
+CALLS = (
+    ("Звонок на +7 (495) 987-65-43, Москва", False, NO_CHARGE),
+    ("Звонок на +7 (812) 555-12-34, Санкт-Петербург", True, LONG_DISTANCE_RATE),
+    ("Звонок на +7 (916) 555-44-33, мобильный", False, MOBILE_RATE),
+    ("Звонок на +7 (495) 123-00-11, Москва", False, NO_CHARGE),
+)
+
+
+def usage_seed(today: date) -> Iterator[DemoBase]:
+    """Usage from the 1st of the month three months back up to yesterday (the days counted so far),
+    and the packages of this month as that usage left them."""
+    days = _days(_month_starts(today, 3)[0], today)
+    yield from _home_traffic(days)
+    dacha = list(_dacha_traffic(days))
+    yield from dacha
+    # the home phone is suspended for debt since 12 days ago (see _services): no calls since
+    calls, minutes_left = _home_calls([day for day in days if day < today - timedelta(days=12)])
+    yield from calls
+    month, until = today.replace(day=1), first_of_next_month(today) - timedelta(days=1)
+    yield PackageRow(id="108842-phone-long-distance", account_id="108842", service_id="108842-phone",
+                     name=f"Междугородние звонки: {LONG_DISTANCE_MINUTES} минут в месяц", unit="min",
+                     total=Decimal(LONG_DISTANCE_MINUTES),
+                     remaining=Decimal(minutes_left.get(month, LONG_DISTANCE_MINUTES)), valid_until=until)
+    used_gb = sum((row.quantity for row in dacha if row.at.date() >= month), Decimal(0))
+    yield PackageRow(id="108843-internet-lte", account_id="108843", service_id="108843-internet",
+                     name=f"LTE-трафик: {LTE_PACKAGE_GB} ГБ в месяц", unit="GB", total=Decimal(LTE_PACKAGE_GB),
+                     remaining=max(Decimal(LTE_PACKAGE_GB) - used_gb, Decimal(0)), valid_until=until)
+
+
+def _days(first: date, today: date) -> list[date]:
+    """Every day from ``first`` to yesterday: today's usage is not counted yet."""
+    return [first + timedelta(days=n) for n in range((today - first).days)]
+
+
+def _varied(day: date, base: int, spread: int) -> Decimal:
+    """A quantity that differs from day to day and is the same on every seeding: from ``base`` to
+    ``base + spread``, with two decimals (a quadratic in the day's number: no visible pattern)."""
+    n = day.toordinal()
+    return Decimal(base) + Decimal((n * n * 31 + n * 17) % (spread * 100)) / 100
+
+
+def _home_traffic(days: list[date]) -> Iterator[UsageRow]:
+    for day in days:
+        yield UsageRow(id=f"108842-internet-{day:%Y%m%d}", account_id="108842", service_id="108842-internet",
+                       at=_at(day, 23, 59), kind="traffic", description="Интернет-трафик за сутки",
+                       quantity=_varied(day, 3, 9), unit="GB", amount=NO_CHARGE)
+
+
+def _dacha_traffic(days: list[date]) -> Iterator[UsageRow]:
+    for day in days:
+        if day.weekday() >= 5:                     # the dacha is used at weekends
+            yield UsageRow(id=f"108843-internet-{day:%Y%m%d}", account_id="108843", service_id="108843-internet",
+                           at=_at(day, 23, 59), kind="traffic", description="LTE-трафик за сутки (из пакета)",
+                           quantity=_varied(day, 2, 5), unit="GB", amount=NO_CHARGE)
+
+
+def _home_calls(days: list[date]) -> tuple[list[UsageRow], dict[date, int]]:
+    """A call every third day; long-distance minutes come from the month's package, then are charged.
+    Also the package's minutes left at the end of each month (by its first day)."""
+    calls: list[UsageRow] = []
+    package_left: dict[date, int] = {}
+    for day in days:
+        n = day.toordinal()
+        if n % 3:
+            continue
+        description, long_distance, rate = CALLS[n // 3 % len(CALLS)]
+        minutes = 1 + n * 7 % 13
+        charged = minutes
+        if long_distance:
+            month = day.replace(day=1)
+            left = package_left.setdefault(month, LONG_DISTANCE_MINUTES)
+            charged = max(minutes - left, 0)
+            package_left[month] = max(left - minutes, 0)
+        calls.append(UsageRow(id=f"108842-phone-{day:%Y%m%d}", account_id="108842", service_id="108842-phone",
+                              at=_at(day, 9 + n % 11, n % 60), kind="call", description=description,
+                              quantity=Decimal(minutes), unit="min", amount=rate * charged))
+    return calls, package_left

@@ -10,9 +10,8 @@ into the contract's typed records — an answer that does not fit is an unavaila
 from __future__ import annotations
 
 import logging
-import typing
+from types import MappingProxyType
 from datetime import date, datetime
-from functools import lru_cache
 from typing import Any, Mapping
 from urllib.parse import quote
 
@@ -21,7 +20,7 @@ from marshmallow import Schema, fields
 
 from ...http import ApiKeyAuth, BasicAuth, BearerAuth, CircuitBreaker, HttpClient, HttpUnavailable, \
     OAuth2ClientCredentials
-from ..contract import OPERATIONS, BillingBinding
+from ..contract import OPERATIONS, BillingBinding, Operation
 from ..credential import Credential
 from ..errors import (
     BillingNotFound, BillingOutcomeUnknown, BillingRejected, BillingSessionExpired, BillingUnavailable,
@@ -39,12 +38,6 @@ class RestOptions(Schema):
     spec = fields.String(required=True, metadata={"description": "path of the binding's YAML file"})
 
 
-@lru_cache(maxsize=None)
-def result_type(operation: str) -> Any:
-    """What an operation returns, from the contract's own annotations."""
-    return typing.get_type_hints(getattr(BillingBinding, operation))["return"]
-
-
 class RestBinding(BillingBinding):
     options_schema = RestOptions
     remote = True
@@ -53,6 +46,7 @@ class RestBinding(BillingBinding):
         super().__init__(spec=spec)
         self.spec = load_spec(spec, environ)
         self.spec_path = spec
+        self._operations: Mapping[str, Operation] = MappingProxyType({**OPERATIONS, **self.spec["declared"]})
         timeout = self.spec["timeout"]
         retries = self.spec["retries"]
         breaker = self.spec["circuit_breaker"]
@@ -66,6 +60,11 @@ class RestBinding(BillingBinding):
     @property
     def capabilities(self) -> frozenset[str]:
         return frozenset(self.spec["operations"])
+
+    @property
+    def operations(self) -> Mapping[str, Operation]:
+        """The contract's operations and the ones the file declares (``declare:``)."""
+        return self._operations
 
     def close(self) -> None:
         self.http.close()
@@ -148,7 +147,7 @@ class RestBinding(BillingBinding):
         except JMESPathError as exc:            # an answer of the wrong shape
             raise BillingUnavailable(f"{operation}: the status answer does not fit the binding: {exc}") from None
         try:
-            return build(result_type(operation), mapped, operation, self.spec.get("timezone"))
+            return build(self.result_type(operation), mapped, operation, self.spec.get("timezone"))
         except WrongData as exc:
             raise BillingUnavailable(f"the billing's answer does not fit the contract: {exc}") from None
 
@@ -162,7 +161,7 @@ class RestBinding(BillingBinding):
         answers: dict[str, Any] = {}
         options = options_for(context, answers, self.spec.get("timezone"))
         answer: Any
-        mutation = OPERATIONS[operation].mutation
+        mutation = self.operations[operation].mutation
         if spec.get("requests"):
             # in order; each sees the parameters and the answers before it, the result sees them all
             last = list(spec["requests"])[-1]
@@ -181,7 +180,7 @@ class RestBinding(BillingBinding):
         except Exception as exc:            # a JMESPath type error on an answer of the wrong shape
             raise BillingUnavailable(f"{operation}: the billing's answer does not fit the binding: {exc}") from None
         try:
-            return build(result_type(operation), mapped, operation, self.spec.get("timezone"))
+            return build(self.result_type(operation), mapped, operation, self.spec.get("timezone"))
         except WrongData as exc:
             raise BillingUnavailable(f"the billing's answer does not fit the contract: {exc}") from None
 

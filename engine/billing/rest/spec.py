@@ -21,23 +21,28 @@ operations:
 """
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Mapping
 
 import jmespath
 import yaml
 from jmespath.exceptions import JMESPathError
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from ..contract import OPERATIONS
+from ..contract import OPERATIONS, Operation
+from .declared import PARAM_TYPES, operations_from
 from .functions import OPTIONS
 
 ERROR_KINDS = ("not_found", "rejected", "unavailable")
 AUTH_TYPES = ("none", "bearer", "basic", "api_key", "oauth2_client_credentials", "subscriber")
 _ENV = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
-_DICT_ENTRY = re.compile(r"^(operations\.[^.]+)\.(?:key|value)(?=\.|$)")
+_LOWER = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="name it in lower_case_words")
+# marshmallow files a mapping entry's problems under "key" and "value": the place is the entry itself
+_DICT_ENTRY = re.compile(r"\b((?:operations|declare|params|returns|query|headers|requests|derive)\.[^.]+)"
+                         r"\.(?:key|value)(?=\.|$)")
 
 
 class SpecError(ValueError):
@@ -227,15 +232,40 @@ class OperationSchema(RequestSchema):
             raise ValidationError("give the request's path (or several requests under requests)")
 
 
+class DeclarationSchema(Strict):
+    """An operation the file offers beyond the contract (``declared.py``)."""
+
+    doc = fields.String(load_default="")
+    params = fields.Dict(keys=fields.String(validate=_LOWER), values=fields.String(validate=validate.OneOf(
+        PARAM_TYPES)), load_default=dict)
+    returns = fields.Dict(keys=fields.String(validate=_LOWER), values=fields.String(validate=validate.Regexp(
+        r"^(optional )?(str|int|decimal|date|datetime|bool)$", error="a type: str, int, decimal, date, datetime or "
+                                                                     "bool, after 'optional ' when it may be missing")))
+    many = fields.Boolean(load_default=False)
+    mutation = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def _complete(self, data, **kwargs):
+        if not data.get("returns") and not data["mutation"]:
+            raise ValidationError("returns: name the fields of what it answers")
+        if data.get("mutation") and data.get("many"):
+            raise ValidationError("a change answers one record, not many")
+
+
 def _operations_field() -> fields.Field:
-    return fields.Dict(keys=fields.String(validate=validate.OneOf(sorted(OPERATIONS), error=(
-        "{input!r} is not an operation of the contract (see docs/bindings.md)"))),
-        values=fields.Nested(OperationSchema), required=True)
+    # the names are checked against the contract and the file's declare: after loading (_name_problems)
+    return fields.Dict(keys=fields.String(validate=_LOWER), values=fields.Nested(OperationSchema), required=True)
+
+
+def _declare_field() -> fields.Field:
+    return fields.Dict(keys=fields.String(validate=_LOWER), values=fields.Nested(DeclarationSchema),
+                       load_default=dict)
 
 
 class OperationsSchema(Strict):
     """A binding file's operations alone (``spec_operations``)."""
 
+    declare = _declare_field()
     operations = _operations_field()
 
 
@@ -262,6 +292,7 @@ class SpecSchema(Strict):
     circuit_breaker = fields.Nested(BreakerSchema, load_default=lambda: BreakerSchema().load({}))
     headers = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
     errors = fields.List(fields.Nested(ErrorRuleSchema), load_default=list)
+    declare = _declare_field()
     operations = _operations_field()
 
 
@@ -278,28 +309,36 @@ def load_spec(path: str | os.PathLike, environ: dict[str, str] | None = None) ->
     except ValidationError as exc:
         problems += [f"{where}: {message}" for where, message in _flatten(exc.messages)]
         spec = None
+        # every problem at once: the names too, though the rest of the file did not load
+        if isinstance(raw, dict) and isinstance(raw.get("operations"), dict):
+            declared: dict = raw["declare"] if isinstance(raw.get("declare"), dict) else {}
+            problems += _name_problems(raw["operations"], {*OPERATIONS, *declared})
     if problems:
         raise SpecError(str(path), problems)
-    problems = _path_problems(spec["operations"])
+    spec["declared"], problems = operations_from(spec["declare"])
+    problems += _path_problems(spec["operations"], {**OPERATIONS, **spec["declared"]})
     if problems:
         raise SpecError(str(path), problems)
     return spec
 
 
-def spec_operations(path: str | os.PathLike) -> frozenset[str]:
-    """The operations a binding file binds, each checked as the binding checks it when it starts,
-    but without its connection settings (address, credentials): ``cabinet validate`` runs where
-    the billing's environment is not set. Raises ``SpecError`` with every problem."""
+def spec_operations(path: str | os.PathLike) -> tuple[frozenset[str], dict[str, Operation]]:
+    """The operations a binding file binds, and the ones it declares beyond the contract, each
+    checked as the binding checks them when it starts, but without its connection settings
+    (address, credentials): ``cabinet validate`` runs where the billing's environment is not set.
+    Raises ``SpecError`` with every problem."""
     path = Path(path)
     raw = _read(path)
+    raw = raw if isinstance(raw, dict) else {}
     try:
-        checked = OperationsSchema().load({"operations": raw.get("operations") if isinstance(raw, dict) else None})
+        checked = OperationsSchema().load({"operations": raw.get("operations"), "declare": raw.get("declare") or {}})
     except ValidationError as exc:
         raise SpecError(str(path), [f"{where}: {message}" for where, message in _flatten(exc.messages)]) from None
-    problems = _path_problems(checked["operations"])
+    declared, problems = operations_from(checked["declare"])
+    problems += _path_problems(checked["operations"], {**OPERATIONS, **declared})
     if problems:
         raise SpecError(str(path), problems)
-    return frozenset(checked["operations"])
+    return frozenset(checked["operations"]), declared
 
 
 def _read(path: Path) -> Any:
@@ -309,13 +348,29 @@ def _read(path: Path) -> Any:
         raise SpecError(str(path), [f"cannot read it: {exc}"]) from None
 
 
-def _path_problems(operations: dict[str, Any]) -> list[str]:
-    """A ``{name}`` in a request's path that is not one of its operation's parameters; a request
-    named like a parameter (its answer would hide the parameter)."""
+def _name_problems(operations: Iterable[Any], known: Iterable[str]) -> list[str]:
+    """An operation neither the contract nor the file's ``declare:`` has."""
+    known = sorted(known)
     problems = []
+    for name in operations:
+        if name not in known:
+            hint = difflib.get_close_matches(str(name), known, n=1)
+            problems.append(f"operations.{name}: {name!r} is not an operation of the contract"
+                            + (f"; did you mean {hint[0]!r}?" if hint else "")
+                            + " (see docs/bindings.md), nor declared under declare:")
+    return problems
+
+
+def _path_problems(operations: dict[str, Any], known: Mapping[str, Operation]) -> list[str]:
+    """An operation neither the contract nor the file declares; a ``{name}`` in a request's path
+    that is not one of its operation's parameters; a request named like a parameter (its answer
+    would hide the parameter)."""
+    problems = _name_problems(operations, known)
     for name, operation in operations.items():
-        params = {p.name for p in OPERATIONS[name].params}
-        if operation.get("settle") and not OPERATIONS[name].mutation:
+        if name not in known:
+            continue
+        params = {p.name for p in known[name].params}
+        if operation.get("settle") and not known[name].mutation:
             problems.append(f"operations.{name}.settle: {name} changes nothing; settle is for changes")
         requests = operation.get("requests") or {"": operation}
         for request_name, request in requests.items():

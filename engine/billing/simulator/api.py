@@ -119,7 +119,7 @@ class PayerBody(Schema):
     mailingAddress = fields.String(load_default="", allow_none=True)
 
 
-class LedgerQuery(Schema):
+class PeriodQuery(Schema):
     from_ = fields.Date(required=True, data_key="from")
     to = fields.Date(required=True)
     page = fields.Raw()
@@ -202,6 +202,12 @@ def change_plan(productId: str):
     return jsonify(wire.outcome(_billing().change_tariff(productId, body["planId"], key)))
 
 
+@bp.post("/products/<productId>/termination")
+def terminate_product(productId: str):
+    key = _idempotency_key()
+    return jsonify(wire.outcome(_billing().disconnect_service(productId, key)))
+
+
 # --- voluntary pause --------------------------------------------------------------------------------
 @bp.get("/contracts/<contractNo>/pause")
 def pause_conditions(contractNo: str):
@@ -223,9 +229,21 @@ def end_pause(contractNo: str):
 # --- ledger -----------------------------------------------------------------------------------------
 @bp.get("/contracts/<contractNo>/ledger")
 def ledger(contractNo: str):
-    period = LedgerQuery().load(request.args.to_dict())
+    period = PeriodQuery().load(request.args.to_dict())
     return _windowed(lambda limit, offset: _billing().history(contractNo, period["from_"], period["to"], limit, offset),
                      wire.ledger_entry)
+
+
+# --- usage and bundles ------------------------------------------------------------------------------
+@bp.get("/contracts/<contractNo>/usage")
+def usage_events(contractNo: str):
+    period = PeriodQuery().load(request.args.to_dict())
+    return _paged(lambda: _billing().usage(contractNo, period["from_"], period["to"]).records, wire.usage_event)
+
+
+@bp.get("/contracts/<contractNo>/bundles")
+def bundles(contractNo: str):
+    return _paged(lambda: _billing().package_balances(contractNo), wire.bundle)
 
 
 # --- trust credit (promised payment) ----------------------------------------------------------------

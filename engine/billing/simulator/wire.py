@@ -14,8 +14,8 @@ from typing import Any
 
 from ..records import (
     Account, ActionResult, BlockTerms, BonusBalance, CatalogItem, DealerOrderStats, DealerSubscriber,
-    HistoryEntry, Order, PaymentPage, PaymentReceipt, PlannedChange, PromisedPaymentTerms, Requisites, Service,
-    Suspension, Tariff, TariffOffer, TransferReceipt,
+    HistoryEntry, Order, PackageBalance, PaymentPage, PaymentReceipt, PlannedChange, PromisedPaymentTerms,
+    Requisites, Service, Suspension, Tariff, TariffOffer, TransferReceipt, UsageRecord,
 )
 
 # --- code lists (contract value -> simulator code) ---------------------------------------------------
@@ -28,6 +28,8 @@ CHARGE_PERIODS = {"day": "DAILY", "week": "WEEKLY", "month": "MONTHLY", "year": 
 LEDGER_TYPES = {"charge": "CHG", "payment": "PAY", "refund": "RFD", "transfer": "TRF", "bonus": "BNS"}
 OFFER_GROUPS = {"service": "SERVICE", "equipment": "DEVICE"}
 ORDER_STATES = {"new": "REGISTERED", "in_progress": "IN_WORK", "done": "COMPLETED", "cancelled": "CANCELLED"}
+USAGE_TYPES = {"call": "VOICE", "sms": "SMS", "data": "MOBILE_DATA", "traffic": "INTERNET"}
+VOLUME_UNITS = {"min": "MINUTE", "sms": "MESSAGE", "MB": "MEGABYTE", "GB": "GIGABYTE"}
 # keys of ActionResult.extra that have a name of their own here; others are camelCased
 DETAIL_NAMES = {"blocked_until": "pausedUntil", "services": "productIds"}
 
@@ -109,6 +111,7 @@ def product(service: Service) -> dict[str, Any]:
         "pausedUntil": day(service.blocked_until),
         "scheduled": [_scheduled(change) for change in service.planned_changes],
         "planChangeAllowed": service.tariff_change_allowed,
+        "terminationOn": day(service.disconnect_date),
     }
 
 
@@ -146,6 +149,30 @@ def ledger_entry(entry: HistoryEntry) -> dict[str, Any]:
         "amountKop": kop(entry.amount),
         "memo": entry.description,
         "productId": entry.service_id,
+    }
+
+
+def usage_event(record: UsageRecord) -> dict[str, Any]:
+    return {
+        "eventId": record.id,
+        "startedAt": instant(record.at),
+        "productId": record.service_id,
+        "type": code(USAGE_TYPES, record.kind),
+        "memo": record.description,
+        "volume": str(record.quantity),          # a decimal string: volumes are not money, never kopecks
+        "volumeUnit": code(VOLUME_UNITS, record.unit),
+        "chargeKop": kop(record.amount),
+    }
+
+
+def bundle(package: PackageBalance) -> dict[str, Any]:
+    return {
+        "productId": package.service_id,
+        "bundleName": package.name,
+        "volumeUnit": code(VOLUME_UNITS, package.unit),
+        "includedVolume": str(package.total),
+        "remainingVolume": str(package.left),
+        "validThrough": day(package.until),
     }
 
 

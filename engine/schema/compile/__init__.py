@@ -33,6 +33,10 @@ __all__ = ["RESERVED_PATHS", "CompileContext", "compile_cabinet"]
 def compile_cabinet(doc: Document, field_kinds, section_kinds, capabilities: frozenset[str] | None = None,
                     binding_name: str = "the billing binding", version: str = "", source_label: str = "",
                     sample_names: frozenset[str] = frozenset(),
-                    handlers: Mapping[str, Operation] | None = None) -> Cabinet:
-    ctx = CompileContext(doc, field_kinds, section_kinds, capabilities, binding_name, sample_names, handlers)
+                    handlers: Mapping[str, Operation] | None = None,
+                    operations: Mapping[str, Operation] | None = None) -> Cabinet:
+    """``operations``: every operation the binding knows (the contract's and the ones it declares);
+    the contract's without a binding."""
+    ctx = CompileContext(doc, field_kinds, section_kinds, capabilities, binding_name, sample_names, handlers,
+                         operations)
     return compile_document(ctx, version, source_label)

@@ -33,8 +33,11 @@ class ScreenScope:
 class CompileContext:
     def __init__(self, doc: Document, field_kinds, section_kinds, capabilities: frozenset[str] | None,
                  binding_name: str = "the billing binding", sample_names: frozenset[str] = frozenset(),
-                 handlers: Mapping[str, Operation] | None = None):
+                 handlers: Mapping[str, Operation] | None = None,
+                 operations: Mapping[str, Operation] | None = None):
         self.doc = doc
+        # the operations a schema may name: the contract's, and the binding's own declared ones
+        self.known_operations: Mapping[str, Operation] = operations or OPERATIONS
         self.field_kinds = field_kinds
         self.section_kinds = section_kinds
         self.capabilities = capabilities
@@ -133,9 +136,9 @@ class CompileContext:
         """A billing operation by name, which the binding must provide."""
         if not isinstance(name, str):
             return None
-        operation = OPERATIONS.get(name)
+        operation = self.known_operations.get(name)
         if operation is None:
-            hint = difflib.get_close_matches(name, OPERATIONS, n=1)
+            hint = difflib.get_close_matches(name, self.known_operations, n=1)
             self.error(path, f"unknown billing operation {name!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""))
             return None
         if self.capabilities is not None and name not in self.capabilities:
