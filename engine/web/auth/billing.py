@@ -32,14 +32,13 @@ from ...billing.credential import Credential
 from ...billing.errors import BillingError, BillingRejected
 from ...config import ConfigError
 from ...state.auth_sessions import OPEN_ENDED, AuthSessionStore
-from ...state.quick_codes import QuickCodeStore
 from ...state.users import UserStore
 from ..extensions import rate_limited
 from ..redirects import safe_next
 from ..runtime import runtime
-from . import SESSION_TOKEN, SESSION_USER, audit, current_identity, sign_in, sign_out
-from .local import login_key, sign_in_page_links
-from .quick_code import device_has_code, init_quick_code, next_after_sign_in, password_form_notice
+from . import SESSION_TOKEN, SESSION_USER, audit, sign_in, sign_out
+from .local import before_password_form, login_key, sign_in_page_links
+from .quick_code import LocalRestorer, SessionRestorer, init_quick_code, next_after_sign_in, password_form_notice
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +67,9 @@ class BillingAuthenticator:
         @rate_limited("login_rate", key=login_key)      # and per login
         def login():
             next_url = safe_next(request.values.get("next"))
-            if current_identity() is not None and request.method == "GET":
-                return redirect(next_url)
-            if request.method == "GET" and not request.args.get("password") and device_has_code():
-                return redirect(url_for("quick_code.code_sign_in", next=next_url))   # "?password=1" opts out
+            elsewhere = before_password_form(next_url)
+            if elsewhere is not None:
+                return elsewhere
             error, status = None, 200
             if request.method == "POST":
                 username = (request.form.get("username") or "").strip()
@@ -173,28 +171,22 @@ class BillingAuthenticator:
         return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
 
 
-class BillingRestorer:
+class BillingRestorer(SessionRestorer):
     """How a quick-login code signs a subscriber in again: the code keeps a reference to the
     server-side session it was set in; entering it continues that session's credential in a new
-    session (the billing is asked again on the next call, and may refuse it)."""
+    session (the billing is asked again on the next call, and may refuse it). A local user's code
+    (no session of the billing's) restores them from the user store."""
 
     def __init__(self, authenticator: BillingAuthenticator):
         self.authenticator = authenticator
-
-    def reference(self) -> str:
-        token = session.get(SESSION_TOKEN)
-        return AuthSessionStore.ref(token) if token else ""
 
     @staticmethod
     def after_code_set(next_url: str) -> str:
         return next_url
 
     def restore(self, login: str, session_ref: str) -> tuple[Identity | None, str]:
-        if not session_ref:         # a local user's code: restored from the user store
-            user = UserStore(runtime().db).get(login)
-            if user is None:
-                return None, "no such user"
-            return Identity(user.login, user.name, user.role_set, user.subscriber_id, user.dealer_id), ""
+        if not session_ref:
+            return LocalRestorer().restore(login, session_ref)
         sessions = self.authenticator.sessions
         kept = sessions.by_ref(session_ref)
         if kept is None or kept.credential is None:
@@ -210,10 +202,3 @@ class BillingRestorer:
                                                       max(remaining, timedelta(hours=1).total_seconds()))
         sessions.revoke_ref(session_ref)
         return identity, ""
-
-    def after_sign_in(self, device_id: str | None) -> None:
-        token = g.pop("restored_session", None)
-        if token:
-            session[SESSION_TOKEN] = token
-            if device_id:
-                QuickCodeStore(runtime().db).rebind(device_id, AuthSessionStore.ref(token))

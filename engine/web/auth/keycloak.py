@@ -36,7 +36,7 @@ from ..redirects import safe_next
 from ..runtime import runtime
 from . import SESSION_TOKEN, SESSION_USER, audit, current_identity, sign_in, sign_out
 from .local import login_key
-from .quick_code import device_has_code, device_id_of_request, init_quick_code, next_after_sign_in
+from .quick_code import SessionRestorer, device_has_code, device_id_of_request, init_quick_code, next_after_sign_in
 from .tokens import TokenRejected, TokenVerifier
 
 log = logging.getLogger(__name__)
@@ -307,17 +307,13 @@ class KeycloakAuthenticator:
                                message=_("Sign-in is not available right now. Please try again in a few minutes.")), 503
 
 
-class KeycloakRestorer:
+class KeycloakRestorer(SessionRestorer):
     """How a quick-login code signs someone in again with Keycloak: the code keeps a reference to
     the server-side session it was made in, and entering it renews that session through Keycloak
     (which may refuse: a person signed out, disabled or changed there is not restored)."""
 
     def __init__(self, authenticator: KeycloakAuthenticator):
         self.authenticator = authenticator
-
-    def reference(self) -> str:
-        token = session.get(SESSION_TOKEN)
-        return AuthSessionStore.ref(token) if token else ""
 
     @staticmethod
     def after_code_set(next_url: str) -> str:
@@ -345,10 +341,3 @@ class KeycloakRestorer:
         sessions.revoke_ref(session_ref)
         return identity, ""
 
-    def after_sign_in(self, device_id: str | None) -> None:
-        """The browser holds the renewed session, and the code renews that one from now on."""
-        token = g.pop("restored_session", None)
-        if token:
-            session[SESSION_TOKEN] = token
-            if device_id:
-                QuickCodeStore(runtime().db).rebind(device_id, AuthSessionStore.ref(token))

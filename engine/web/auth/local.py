@@ -21,6 +21,16 @@ def login_key() -> str:
     return "login:" + (request.form.get("username") or "").strip().lower()[:150]
 
 
+def before_password_form(next_url: str):
+    """What a sign-in page does before its form: someone signed in already goes on, and a device
+    with a quick-login code is offered the code (``?password=1`` opts out). None: show the form."""
+    if current_identity() is not None and request.method == "GET":
+        return redirect(next_url)
+    if request.method == "GET" and not request.args.get("password") and device_has_code():
+        return redirect(url_for("quick_code.code_sign_in", next=next_url))
+    return None
+
+
 def sign_in_page_links(forgot_password_url: str | None = None) -> dict:
     """The public screens the operator links from the sign-in page (support form, applications)."""
     operator = live().cabinet.operator
@@ -45,10 +55,9 @@ class LocalAuthenticator:
         @rate_limited("login_rate", key=login_key)      # and per login
         def login():
             next_url = safe_next(request.values.get("next"))
-            if current_identity() is not None and request.method == "GET":
-                return redirect(next_url)
-            if request.method == "GET" and not request.args.get("password") and device_has_code():
-                return redirect(url_for("quick_code.code_sign_in", next=next_url))   # "?password=1" opts out
+            elsewhere = before_password_form(next_url)
+            if elsewhere is not None:
+                return elsewhere
             error = None
             if request.method == "POST":
                 username = (request.form.get("username") or "").strip()

@@ -9,16 +9,17 @@ import hashlib
 import hmac
 from datetime import timedelta
 
-from flask import Blueprint, Flask, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from ...assembly.screen import Identity
+from ...state.auth_sessions import AuthSessionStore
 from ...state.quick_codes import QuickCode, QuickCodeStore, is_valid_code, new_device_id
 from ...state.users import UserStore
 from ..extensions import rate_limited
 from ..redirects import safe_next
 from ..runtime import live, runtime
-from . import audit, current_identity, sign_in
+from . import SESSION_TOKEN, audit, current_identity, sign_in
 
 DEVICE_COOKIE = "cabinet_device"
 DEVICE_COOKIE_AGE = timedelta(days=365)
@@ -189,6 +190,23 @@ class LocalRestorer:
         if user is None:
             return None, "no such user"
         return Identity(user.login, user.name, user.role_set, user.subscriber_id, user.dealer_id), ""
+
+
+class SessionRestorer:
+    """A code that continues a server-side session (Keycloak's, the billing's): it keeps the
+    session's reference; ``restore`` leaves the new session's token in ``g.restored_session``, and
+    after the sign-in the browser holds it and the device's code renews that one from now on."""
+
+    def reference(self) -> str:
+        token = session.get(SESSION_TOKEN)
+        return AuthSessionStore.ref(token) if token else ""
+
+    def after_sign_in(self, device_id: str | None) -> None:
+        token = g.pop("restored_session", None)
+        if token:
+            session[SESSION_TOKEN] = token
+            if device_id:
+                _store().rebind(device_id, AuthSessionStore.ref(token))
 
 
 def _restorer():
