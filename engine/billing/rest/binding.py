@@ -146,10 +146,7 @@ class RestBinding(BillingBinding):
                 mapped = {"ok": True}           # made, and the status query says nothing more
         except JMESPathError as exc:            # an answer of the wrong shape
             raise BillingUnavailable(f"{operation}: the status answer does not fit the binding: {exc}") from None
-        try:
-            return build(self.result_type(operation), mapped, operation, self.spec.get("timezone"))
-        except WrongData as exc:
-            raise BillingUnavailable(f"the billing's answer does not fit the contract: {exc}") from None
+        return self._record(operation, mapped)
 
     # --- one operation ------------------------------------------------------------------------------
     def call(self, operation: str, params: dict[str, Any]) -> Any:
@@ -179,6 +176,11 @@ class RestBinding(BillingBinding):
                 mapped = step.search(mapped, options=options)
         except Exception as exc:            # a JMESPath type error on an answer of the wrong shape
             raise BillingUnavailable(f"{operation}: the billing's answer does not fit the binding: {exc}") from None
+        return self._record(operation, mapped)
+
+    def _record(self, operation: str, mapped: Any) -> Any:
+        """The mapped answer checked into the operation's record (one that does not fit is an
+        unavailable billing, with the place)."""
         try:
             return build(self.result_type(operation), mapped, operation, self.spec.get("timezone"))
         except WrongData as exc:
@@ -191,12 +193,10 @@ class RestBinding(BillingBinding):
                                         if not isinstance(v, (dict, list))})
         query = self._query(spec, context)
         headers = self._headers(spec, context)
-        auth = self.spec["auth"]
         if "credential" in context:         # the subscriber's kept values, on every request
-            query = {**{k: v for k, v in ((k, _search(e, context)) for k, e in auth["query"].items())
-                        if v is not None}, **query}
-            headers = {**{k: str(v) for k, v in ((k, _search(e, context)) for k, e in auth["headers"].items())
-                          if v is not None}, **headers}
+            auth = self.spec["auth"]
+            query = {**self._query(auth, context), **query}
+            headers = {**self._headers(auth, context), **headers}
         timeout = (spec["timeout"]["connect"], spec["timeout"]["read"]) if spec.get("timeout") else None
         call = dict(headers=headers, json=self._body(spec, context), timeout=timeout,
                     idempotent=spec.get("idempotent"), options=options, changes=changes)
