@@ -11,6 +11,7 @@ from flask import Flask, current_app, g, request, session
 
 from ...assembly.screen import Identity
 from ...state.audit import AuditLog
+from ...state.users import LocalUser
 
 SESSION_USER = "user"
 SESSION_TOKEN = "auth_session"      # a server-side session's token (Keycloak, the billing's sign-in)
@@ -33,6 +34,11 @@ def current_identity() -> Identity | None:
                 subscriber_id=data.get("subscriber_id"), dealer_id=data.get("dealer_id"),
             )
     return g.identity
+
+
+def identity_of(user: LocalUser) -> Identity:
+    """A local user as the engine sees them (as the user store has them now)."""
+    return Identity(user.login, user.name, user.role_set, user.subscriber_id, user.dealer_id)
 
 
 def sign_in(identity: Identity) -> None:

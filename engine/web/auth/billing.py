@@ -36,7 +36,7 @@ from ...state.users import UserStore
 from ..extensions import rate_limited
 from ..redirects import safe_next
 from ..runtime import runtime
-from . import SESSION_TOKEN, SESSION_USER, audit, sign_in, sign_out
+from . import SESSION_TOKEN, SESSION_USER, audit, identity_of, sign_in, sign_out
 from .local import before_password_form, login_key, sign_in_page_links
 from .quick_code import LocalRestorer, SessionRestorer, init_quick_code, next_after_sign_in, password_form_notice
 
@@ -116,7 +116,7 @@ class BillingAuthenticator:
         user = UserStore(runtime().db).authenticate(username, password)
         if user is None:
             return None
-        identity = Identity(user.login, user.name, user.role_set, user.subscriber_id, user.dealer_id)
+        identity = identity_of(user)
         sign_in(identity)
         return identity
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 from flask import Blueprint, Flask, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ...assembly.screen import Identity
 from ...state.users import UserStore
 from ..extensions import rate_limited
 from ..pages import links as page_links
 from ..redirects import safe_next
 from ..runtime import live, runtime
-from . import audit, current_identity, sign_in, sign_out
+from . import audit, current_identity, identity_of, sign_in, sign_out
 from .passkeys import init_passkeys
 from .password_reset import init_password_reset
 from .quick_code import device_has_code, init_quick_code, next_after_sign_in, password_form_notice
@@ -64,7 +63,7 @@ class LocalAuthenticator:
                 password = request.form.get("password") or ""
                 user = UserStore(runtime().db).authenticate(username, password) if username and password else None
                 if user is not None:
-                    identity = Identity(user.login, user.name, user.role_set, user.subscriber_id, user.dealer_id)
+                    identity = identity_of(user)
                     sign_in(identity)
                     return redirect(next_after_sign_in(identity, next_url))   # may offer a quick-login code first
                 # a login that is no user's is often a password typed in the wrong box: not recorded

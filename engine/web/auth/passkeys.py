@@ -28,13 +28,12 @@ from webauthn.helpers.structs import (
     AuthenticatorSelectionCriteria, PublicKeyCredentialDescriptor, ResidentKeyRequirement, UserVerificationRequirement,
 )
 
-from ...assembly.screen import Identity
 from ...state.passkeys import PasskeyStore
 from ...state.users import UserStore
 from ..extensions import rate_limited
 from ..redirects import safe_next
 from ..runtime import runtime
-from . import audit, current_identity, sign_in
+from . import audit, current_identity, identity_of, sign_in
 
 log = logging.getLogger(__name__)
 REGISTERING, SIGNING_IN = "passkey_registration", "passkey_sign_in"
@@ -139,7 +138,7 @@ def init_passkeys(app: Flask) -> None:
             audit("passkey:sign-in", "refused", actor=stored.login, details={"reason": "no such user"})
             return refused
         _store().used(stored.id, verified.new_sign_count)
-        sign_in(Identity(user.login, user.name, user.role_set, user.subscriber_id, user.dealer_id))
+        sign_in(identity_of(user))
         audit("passkey:sign-in", "ok", actor=user.login)
         return jsonify({"ok": True, "next": safe_next(request.args.get("next"))})
 

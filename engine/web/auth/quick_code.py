@@ -19,7 +19,7 @@ from ...state.users import UserStore
 from ..extensions import rate_limited
 from ..redirects import safe_next
 from ..runtime import live, runtime
-from . import SESSION_TOKEN, audit, current_identity, sign_in
+from . import SESSION_TOKEN, audit, current_identity, identity_of, sign_in
 
 DEVICE_COOKIE = "cabinet_device"
 DEVICE_COOKIE_AGE = timedelta(days=365)
@@ -189,7 +189,7 @@ class LocalRestorer:
         user = UserStore(runtime().db).get(login)
         if user is None:
             return None, "no such user"
-        return Identity(user.login, user.name, user.role_set, user.subscriber_id, user.dealer_id), ""
+        return identity_of(user), ""
 
 
 class SessionRestorer:
