@@ -247,7 +247,7 @@ def test_the_core_flows_work_without_javascript(served_demo, browser_page):
     page.goto(base + "/")
     page.select_option("#account-switch", label="108843")
     page.get_by_role("button", name="Переключить").click()
-    assert "Лицевой счёт 108843" in page.content()
+    page.get_by_text("Лицевой счёт 108843").wait_for()      # the switch's page, once it has come
     page.goto(base + "/block")
     page.get_by_label("Срок блокировки, дней").fill("10")
     page.locator("form[action$='/actions/block_services'] button[type=submit]").click()

@@ -38,5 +38,5 @@ def engine_lines_to_load(folder) -> int:
 def test_ten_times_the_screens_is_at_most_twelve_times_the_work(tmp_path):
     small, small_screens = engine_lines_to_load(scaled_cabinet(tmp_path / "small", 2))
     large, large_screens = engine_lines_to_load(scaled_cabinet(tmp_path / "large", 20))
-    assert (small_screens, large_screens) == (46, 460)
+    assert small_screens >= 40 and large_screens == 10 * small_screens     # the demo's screens, twice and twenty times
     assert large <= 12 * small, f"{large / small:.1f}× the work for 10× the screens"
