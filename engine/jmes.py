@@ -62,6 +62,23 @@ def _day(value: Any) -> date | None:
         return None
 
 
+def add_days(day: Any, days: Any) -> str | None:
+    """The ISO date ``days`` after ``day`` (before it when negative); None without a day or count."""
+    start, count = _day(day), _number(days)
+    if start is None or count is None or abs(count) > MOST_DAYS:
+        return None
+    try:
+        return (start + timedelta(days=int(count))).isoformat()
+    except OverflowError:
+        return None
+
+
+def days_between(first: Any, second: Any) -> int | None:
+    """Whole days from the first day to the second; None without both."""
+    start, end = _day(first), _day(second)
+    return None if start is None or end is None else (end - start).days
+
+
 class ArithmeticFunctions(MoneyFunctions):
     """add(), subtract(), multiply(), divide(), round() on amounts (exact decimals; null in, or a
     division by zero, gives null), and add_days(), days_between() on dates (ISO text or dates)."""
@@ -97,19 +114,12 @@ class ArithmeticFunctions(MoneyFunctions):
     @jp_functions.signature(ANY_DAY, NUMBER_OR_NULL)
     def _func_add_days(self, day, days):
         """add_days(today, `14`): the ISO date that many days later (earlier when negative)."""
-        start, count = _day(day), _number(days)
-        if start is None or count is None or abs(count) > MOST_DAYS:
-            return None
-        try:
-            return (start + timedelta(days=int(count))).isoformat()
-        except OverflowError:
-            return None
+        return add_days(day, days)
 
     @jp_functions.signature(ANY_DAY, ANY_DAY)
     def _func_days_between(self, first, second):
         """days_between(today, account.recommended_payment.due_date): whole days from the first to the second."""
-        start, end = _day(first), _day(second)
-        return None if start is None or end is None else (end - start).days
+        return days_between(first, second)
 
 
 def options(functions: jp_functions.Functions) -> jmespath.Options:

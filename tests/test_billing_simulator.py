@@ -51,6 +51,7 @@ ENDPOINTS = {
     "disconnect_service": ("POST", "/api/v2/products/{productId}/termination"),
     "block_terms": ("GET", "/api/v2/contracts/{contractNo}/pause"),
     "block_services": ("POST", "/api/v2/contracts/{contractNo}/pause"),
+    "schedule_block": ("POST", "/api/v2/contracts/{contractNo}/pause-schedule"),
     "unblock_services": ("DELETE", "/api/v2/contracts/{contractNo}/pause"),
     "history": ("GET", "/api/v2/contracts/{contractNo}/ledger"),
     "usage": ("GET", "/api/v2/contracts/{contractNo}/usage"),     # with .../bundles for its packages
@@ -368,6 +369,16 @@ def test_refusals_carry_the_subscriber_facing_reason(api):
     assert response.status_code == 422
     assert response.json()["fault"] == {"code": "BLOCK_DAYS_OUT_OF_RANGE",
                                         "message": "Услуги можно заблокировать на срок от 7 до 90 дней"}
+    response = api.call("POST", f"{V2}/contracts/108843/pause-schedule", idempotency=key(),
+                        json={"startsOn": "2025-03-14", "endsOn": "2025-03-30"})       # today: too early
+    assert response.status_code == 422 and response.json()["fault"]["code"] == "BLOCK_START_TOO_EARLY"
+    assert response.json()["fault"]["message"].startswith("Запланировать блокировку можно с 15.03.2025")
+    response = api.call("POST", f"{V2}/contracts/108843/pause-schedule", idempotency=key(),
+                        json={"startsOn": "2025-03-20", "endsOn": "2025-03-19"})
+    assert response.status_code == 422 and response.json()["fault"]["code"] == "INVALID_PERIOD"
+    response = api.call("POST", f"{V2}/contracts/108842/pause-schedule", idempotency=key(),
+                        json={"startsOn": "2025-03-20", "endsOn": "2025-03-30"})
+    assert response.status_code == 409 and response.json()["fault"]["code"] == "ALREADY_BLOCKED"
     response = api.call("POST", f"{V2}/contracts/108842/transfers", idempotency=key(),
                         json={"targetContractNo": "108843", "amountKop": 100})
     assert response.status_code == 409 and response.json()["fault"]["code"] == "INSUFFICIENT_FUNDS"
@@ -394,6 +405,9 @@ def test_malformed_requests(api):
     assert response.status_code == 400 and response.json()["fault"]["code"] == "IDEMPOTENCY_KEY_REQUIRED"
     for body in ({}, {"days": "30"}, {"days": True}, {"days": 30, "extra": 1}):
         response = api.call("POST", f"{V2}/contracts/108843/pause", idempotency=key(), json=body)
+        assert response.status_code == 400 and response.json()["fault"]["code"] == "BAD_REQUEST", body
+    for body in ({"startsOn": "2025-03-20"}, {"startsOn": "20.03.2025", "endsOn": "2025-03-30"}):
+        response = api.call("POST", f"{V2}/contracts/108843/pause-schedule", idempotency=key(), json=body)
         assert response.status_code == 400 and response.json()["fault"]["code"] == "BAD_REQUEST", body
     response = api.call("PUT", f"{V2}/contracts/108843/payments/{key()}", json={"amountKop": "500"})
     assert response.status_code == 400 and "amountKop" in response.json()["fault"]["fields"]
@@ -522,6 +536,13 @@ def as_service(p: dict) -> Service:
         p["planChangeAllowed"], day(p["terminationOn"]))
 
 
+def as_block_terms(pause: dict) -> BlockTerms:
+    window, schedule = pause["scheduleWindow"], pause["schedule"] or {}
+    return BlockTerms(pause["minDays"], pause["maxDays"], rub(pause["feePerDayKop"]), pause["paused"],
+                      day(pause["pausedUntil"]), pause["rules"], day(window["firstStart"]), day(window["lastStart"]),
+                      day(schedule.get("startsOn")), day(schedule.get("endsOn")))
+
+
 def as_result(o: dict) -> ActionResult:
     return ActionResult(o["accepted"], o["notice"], o["ticket"], day(o["effectiveOn"]),
                         {DETAILS[name]: value for name, value in o["details"].items()})
@@ -580,9 +601,7 @@ def test_every_contract_operation_round_trips(api, reference, base):
                                          day(o["effectiveOn"]))
                              for o in api.all_items(f"{V2}/products/{service.id}/plans")],
                  list(reference.tariffs(service.id)))
-        pause = api.get(f"{V2}/contracts/{contract}/pause")
-        same("block_terms", BlockTerms(pause["minDays"], pause["maxDays"], rub(pause["feePerDayKop"]),
-                                       pause["paused"], day(pause["pausedUntil"]), pause["rules"]),
+        same("block_terms", as_block_terms(api.get(f"{V2}/contracts/{contract}/pause")),
              reference.block_terms(contract))
         entries = api.all_items(f"{V2}/contracts/{contract}/ledger",
                                 **{"from": "2024-12-01", "to": TODAY.isoformat()})
@@ -637,6 +656,18 @@ def test_every_contract_operation_round_trips(api, reference, base):
     k = key()
     same("unblock_services", as_result(change("DELETE", f"{V2}/contracts/108900/pause", k)),
          reference.unblock_services("108900", k))
+    k = key()
+    period = {"startsOn": "2025-03-24", "endsOn": "2025-04-06"}
+    scheduled = as_result(change("POST", f"{V2}/contracts/108900/pause-schedule", k, period))
+    assert scheduled.effective_date == date(2025, 3, 24)
+    same("schedule_block", scheduled, reference.schedule_block("108900", date(2025, 3, 24), date(2025, 4, 6), k))
+    pause = api.get(f"{V2}/contracts/108900/pause")
+    assert pause["schedule"] == period and not pause["paused"]
+    (product,) = api.all_items(f"{V2}/contracts/108900/products")
+    assert product["state"] == "IN_SERVICE" and [(s["action"], s["startsOn"]) for s in product["scheduled"]] == [
+        ("PAUSE", "2025-03-24")]
+    change("DELETE", f"{V2}/contracts/108900/pause", key())          # cancels it before it starts
+    assert api.get(f"{V2}/contracts/108900/pause")["schedule"] is None
     k = key()
     same("activate_promised_payment", as_result(change("POST", f"{V2}/contracts/108900/trust-credit", k)),
          reference.activate_promised_payment("108900", k))

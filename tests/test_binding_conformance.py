@@ -69,6 +69,21 @@ class DisconnectsAnew(DemoBilling):
         return dataclasses.replace(super().disconnect_service(service_id, request_id), reference=uuid.uuid4().hex)
 
 
+class BlocksAtOnce(DemoBilling):
+    """Takes a scheduled period for a block from today."""
+
+    def schedule_block(self, account_id, date_from, date_to, request_id):
+        return self.block_services(account_id, (date_to - date_from).days + 1, request_id)
+
+
+class SchedulesAnew(DemoBilling):
+    """Answers a repeated request to schedule a block as a new one (another reference)."""
+
+    def schedule_block(self, account_id, date_from, date_to, request_id):
+        result = super().schedule_block(account_id, date_from, date_to, request_id)
+        return dataclasses.replace(result, reference=uuid.uuid4().hex)
+
+
 @pytest.mark.parametrize("billing, test, message", [
     (PagesOverlap, "test_history_in_pages_is_the_whole_history", "the pages, read one after another"),
     (WrongTotal, "test_a_dealers_subscribers_in_pages_and_searched", "total 999"),
@@ -76,6 +91,8 @@ class DisconnectsAnew(DemoBilling):
     (PackageOverdrawn, "test_usage_keeps_to_the_period_newest_first", "left of 100"),
     (EndsTheMainService, "test_a_service_is_disconnected_once_per_request", "main service must be refused"),
     (DisconnectsAnew, "test_a_service_is_disconnected_once_per_request", "the same request twice answered"),
+    (BlocksAtOnce, "test_a_block_is_scheduled_once_and_cancelled", "blocked before the block starts"),
+    (SchedulesAnew, "test_a_block_is_scheduled_once_and_cancelled", "the same request twice answered"),
 ])
 def test_the_kit_fails_a_binding_that_breaks_the_contract(tmp_path, billing, test, message):
     binding = billing(f"sqlite:///{tmp_path / 'billing.sqlite'}")

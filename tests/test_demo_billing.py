@@ -18,6 +18,7 @@ from engine.billing.records import OperationKind, OrderStatus, ServiceStatus
 
 TODAY = date(2025, 5, 15)
 NEXT_MONTH = date(2025, 6, 1)
+IN_TEN_DAYS = TODAY + timedelta(days=10)
 
 
 def sqlite_url(tmp_path) -> str:
@@ -45,7 +46,8 @@ def test_capabilities_cover_every_operation(billing):
 def test_options_schema_and_unknown_options(tmp_path):
     schema = DemoBilling.options_schema()
     assert schema.load({"database_url": "sqlite:////tmp/x.sqlite"}) == {
-        "database_url": "sqlite:////tmp/x.sqlite", "latency_ms": 0, "payment_site": ""}
+        "database_url": "sqlite:////tmp/x.sqlite", "latency_ms": 0, "payment_site": "", "today": None}
+    assert schema.load({"database_url": "sqlite:////tmp/x.sqlite", "today": "2025-05-15"})["today"] == TODAY
     with pytest.raises(ValidationError):
         schema.load({"database_url": "sqlite:////tmp/x.sqlite", "payment_site": "javascript:alert(1)"})
     with pytest.raises(ValidationError):
@@ -192,6 +194,90 @@ def test_block_terms(billing):
     assert terms.description and terms.blocked   # the seeded TV block
 
 
+def test_a_scheduled_block_waits_for_its_first_day_then_blocks_until_its_last(tmp_path):
+    start, end = IN_TEN_DAYS, IN_TEN_DAYS + timedelta(days=13)                 # 14 days, both included
+    billing = DemoBilling(sqlite_url(tmp_path), today=TODAY)
+    terms = billing.block_terms("108843")
+    assert (terms.earliest_start, terms.latest_start) == (TODAY + timedelta(days=1), TODAY + timedelta(days=60))
+    before = billing.account("108843").balance
+    result = billing.schedule_block("108843", start, end, key())
+    assert result.ok and result.effective_date == start and "с 25.05.2025 по 07.06.2025" in result.message
+    assert billing.account("108843").balance == before - Decimal("14.00")       # the whole period, now
+    terms = billing.block_terms("108843")
+    assert not terms.blocked and (terms.scheduled_from, terms.scheduled_until) == (start, end)
+    internet = billing.service("108843-internet")
+    assert internet.status is ServiceStatus.ACTIVE and internet.blocked_until is None
+    assert [(c.kind, c.effective_date, c.description) for c in internet.planned_changes] == [
+        ("block", start, "Добровольная блокировка по 07.06.2025 включительно")]
+    assert billing.service("108843-video").planned_changes == ()               # suspended: the block leaves it
+    billing.close()
+    day_before = DemoBilling(sqlite_url(tmp_path), today=start - timedelta(days=1))
+    assert day_before.service("108843-internet").status is ServiceStatus.ACTIVE
+    day_before.close()
+    first_day = DemoBilling(sqlite_url(tmp_path), today=start)
+    internet = first_day.service("108843-internet")
+    assert internet.status is ServiceStatus.BLOCKED and internet.blocked_until == end + timedelta(days=1)
+    assert [c.kind for c in internet.planned_changes] == ["unblock"]
+    terms = first_day.block_terms("108843")
+    assert terms.blocked and terms.scheduled_from is None
+    assert first_day.service("108843-video").status is ServiceStatus.SUSPENDED
+    first_day.close()
+    last_day = DemoBilling(sqlite_url(tmp_path), today=end)
+    assert last_day.service("108843-internet").status is ServiceStatus.BLOCKED
+    last_day.close()
+    after = DemoBilling(sqlite_url(tmp_path), today=end + timedelta(days=1))
+    try:
+        assert after.service("108843-internet").status is ServiceStatus.ACTIVE
+        assert not after.block_terms("108843").blocked
+        assert after.schedule_block("108843", end + timedelta(days=5), end + timedelta(days=11), key()).ok  # anew
+    finally:
+        after.close()
+
+
+def test_a_scheduled_block_is_made_once_per_request(billing):
+    request_id, before = key(), billing.account("108843").balance
+    first = billing.schedule_block("108843", IN_TEN_DAYS, IN_TEN_DAYS + timedelta(days=6), request_id)
+    assert billing.schedule_block("108843", IN_TEN_DAYS, IN_TEN_DAYS + timedelta(days=6), request_id) == first
+    assert billing.account("108843").balance == before - Decimal("7.00")
+    with pytest.raises(BillingRejected) as again:          # another request while one is scheduled
+        billing.schedule_block("108843", IN_TEN_DAYS, IN_TEN_DAYS + timedelta(days=6), key())
+    assert again.value.code == "block_already_scheduled" and "с 25.05.2025 по 31.05.2025" in again.value.reason
+    with pytest.raises(BillingRejected) as now:
+        billing.block_services("108843", 10, key())
+    assert now.value.code == "block_already_scheduled"
+
+
+def test_unblocking_cancels_a_scheduled_block_and_returns_its_fee(billing):
+    before = billing.account("108843").balance
+    billing.schedule_block("108843", IN_TEN_DAYS, IN_TEN_DAYS + timedelta(days=29), key())
+    result = billing.unblock_services("108843", key())
+    assert result.ok and "отменена" in result.message and "30,00 ₽" in result.message
+    assert billing.account("108843").balance == before
+    terms = billing.block_terms("108843")
+    assert terms.scheduled_from is None and not terms.blocked
+    assert billing.service("108843-internet").planned_changes == ()
+    refunds = [e for e in billing.history("108843", TODAY, TODAY) if e.kind is OperationKind.REFUND]
+    assert [e.amount for e in refunds] == [Decimal("30.00")]
+    with pytest.raises(BillingRejected) as nothing:
+        billing.unblock_services("108843", key())
+    assert nothing.value.code == "not_blocked"
+
+
+def test_unblocking_a_running_scheduled_block_returns_the_days_left(tmp_path):
+    scheduling = DemoBilling(sqlite_url(tmp_path), today=TODAY)
+    scheduling.schedule_block("108843", IN_TEN_DAYS, IN_TEN_DAYS + timedelta(days=13), key())
+    scheduling.close()
+    billing = DemoBilling(sqlite_url(tmp_path), today=IN_TEN_DAYS + timedelta(days=4))
+    try:
+        before = billing.account("108843").balance
+        assert "возвращено 10,00 ₽" in billing.unblock_services("108843", key()).message      # 14 - 4 days
+        assert billing.account("108843").balance == before + Decimal("10.00")
+        assert billing.service("108843-internet").status is ServiceStatus.ACTIVE
+        assert billing.block_terms("108843").scheduled_from is None
+    finally:
+        billing.close()
+
+
 def test_promised_payment_eligibility_both_ways(billing):
     home, dacha = billing.promised_payment_terms("108842"), billing.promised_payment_terms("108843")
     assert home.eligible and home.amount == Decimal("3146.10")
@@ -223,6 +309,15 @@ def test_activating_promised_payment_credits_and_records(billing):
     (lambda b: b.block_services("108843", 91, key()), "block_days_out_of_range"),
     (lambda b: b.block_services("108842", 10, key()), "already_blocked"),
     (lambda b: b.unblock_services("108843", key()), "not_blocked"),
+    (lambda b: b.schedule_block("108843", IN_TEN_DAYS, IN_TEN_DAYS - timedelta(days=1), key()), "invalid_period"),
+    (lambda b: b.schedule_block("108843", TODAY, TODAY + timedelta(days=13), key()), "block_start_too_early"),
+    (lambda b: b.schedule_block("108843", TODAY + timedelta(days=61), TODAY + timedelta(days=75), key()),
+     "block_start_too_late"),
+    (lambda b: b.schedule_block("108843", IN_TEN_DAYS, IN_TEN_DAYS + timedelta(days=5), key()),
+     "block_days_out_of_range"),                                                     # 6 days
+    (lambda b: b.schedule_block("108843", IN_TEN_DAYS, IN_TEN_DAYS + timedelta(days=90), key()),
+     "block_days_out_of_range"),                                                     # 91 days
+    (lambda b: b.schedule_block("108842", IN_TEN_DAYS, IN_TEN_DAYS + timedelta(days=13), key()), "already_blocked"),
     (lambda b: b.activate_promised_payment("108843", key()), "promised_payment_unavailable"),
     (lambda b: b.register_payment("108842", Decimal("0"), key()), "invalid_amount"),
     (lambda b: b.register_payment("108842", Decimal("-5"), key()), "invalid_amount"),
@@ -527,17 +622,19 @@ def test_packages_say_what_the_months_usage_left(billing):
 def test_a_database_seeded_before_usage_existed_gains_it(tmp_path):
     from sqlalchemy import create_engine
 
-    from engine.billing.demo.models import PackageRow, ServiceClosureRow, UsageRow
+    from engine.billing.demo.models import PackageRow, ScheduledBlockRow, ServiceClosureRow, UsageRow
 
     DemoBilling(sqlite_url(tmp_path), today=TODAY).close()
     engine = create_engine(sqlite_url(tmp_path))
-    for table in (UsageRow.__table__, PackageRow.__table__, ServiceClosureRow.__table__):
+    for table in (UsageRow.__table__, PackageRow.__table__, ServiceClosureRow.__table__,
+                  ScheduledBlockRow.__table__):
         table.drop(engine)
     engine.dispose()
     billing = DemoBilling(sqlite_url(tmp_path), today=TODAY)
     try:
         assert billing.usage("108842", date(2025, 5, 1), TODAY).records and billing.usage("108843", TODAY, TODAY).packages
         assert billing.disconnect_service("108842-tv", key()).ok
+        assert billing.schedule_block("108843", IN_TEN_DAYS, IN_TEN_DAYS + timedelta(days=6), key()).ok
         assert len(billing.accounts("sub-1001")) == 2                  # nothing seeded twice
     finally:
         billing.close()

@@ -105,6 +105,24 @@ def test_a_form_gives_checked_values_and_the_servers_hidden_ones():
     assert checked.values == {"days": 30, "who": "demo1"} and checked.section_id == "f"
 
 
+def test_a_bound_may_read_the_inputs_above_it_as_the_server_checked_them():
+    first = InputSpec(name="date_from", type="date", label=None, required=True, min=compile_expr("earliest"))
+    last = InputSpec(name="date_to", type="date", label=None, required=True,
+                     min=compile_expr("form.date_from || earliest"),
+                     max=compile_expr("add_days(form.date_from || earliest, `89`)"))
+    period = SectionSpec(id="f", kind=FORM_KIND, title=None, options=frozen_map(FORM_KIND.options().load({})),
+                         inputs=(first, last), submit="go")
+    data = {"earliest": "2026-12-05"}
+    checked = check(screen(period), {"date_from": "2026-12-10", "date_to": "2027-03-09"}, data)
+    assert checked.values == {"date_from": date(2026, 12, 10), "date_to": date(2027, 3, 9)}
+    for posted, wrong in (({"date_from": "2026-12-10", "date_to": "2026-12-09"}, "2026-12-10"),   # before the start
+                          ({"date_from": "2026-12-10", "date_to": "2027-03-10"}, "2027-03-09"),   # 91 days
+                          ({"date_from": "2026-12-01", "date_to": "2026-12-04"}, "2026-12-05")):  # start refused:
+        with pytest.raises(FormRefused) as caught:                                           # its fallback
+            check(screen(period), posted, data)
+        assert date.fromisoformat(wrong).strftime("%b %-d, %Y") in caught.value.errors["date_to"], posted
+
+
 def test_refusals_carry_a_message_per_input():
     with pytest.raises(FormRefused) as caught:
         check(screen(form_section()), {"days": "120"}, {"user": {"login": "demo1"}})
@@ -155,6 +173,16 @@ def test_arithmetic_and_dates_in_expressions(source, expected):
             "due": date(2026, 12, 20), "services": [{"status": "active", "fee": Decimal("900.00")},
                                                     {"status": "blocked", "fee": Decimal("300.00")}]}
     assert compile_expr(source).evaluate(data) == expected
+
+
+def test_texts_count_days_with_the_date_functions_of_expressions():
+    from engine.schema.expressions import compile_text
+
+    text, problems = compile_text({"en": "{{ form.date_from | days_between(form.date_to) + 1 }} days, until "
+                                         "{{ form.date_from | add_days(13) }}"}, ["en"])
+    assert not problems and text.roots == {"form"}
+    assert text.render("en", {"form": {"date_from": date(2026, 12, 14), "date_to": "2026-12-27"}}) == \
+        "14 days, until 2026-12-27"
 
 
 def test_the_demo_service_screen_derives_a_days_fee_and_the_days_a_block_has_left(signed_in):

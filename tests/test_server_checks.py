@@ -3,6 +3,7 @@ rules refuse, changes nothing, and what a confirmation page says comes from the 
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 import pytest
 
@@ -28,7 +29,8 @@ def recorded(make_app):
 
 
 def _block_form(client) -> dict:
-    return hidden_inputs(client.get("/block?account=108843").get_data(as_text=True))   # 108842 is blocked
+    page = client.get("/block?account=108843").get_data(as_text=True)                   # 108842 is blocked
+    return action_forms(page, "block_services")[0]                      # the page also schedules a block
 
 
 def test_a_number_above_the_billings_limit_is_refused_at_the_field_and_never_sent(recorded):
@@ -44,6 +46,36 @@ def test_a_number_above_the_billings_limit_is_refused_at_the_field_and_never_sen
                           refused.get_data(as_text=True))
         assert error and message in error.group(1), (days, error)
     assert calls("block_services") == []
+
+
+def _date_bounds(page: str, name: str) -> tuple[date, date]:
+    found = re.search(rf'name="{name}" required min="([\d-]+)" max="([\d-]+)"', page)
+    assert found, f"no bounds on {name}"
+    return date.fromisoformat(found.group(1)), date.fromisoformat(found.group(2))
+
+
+@pytest.mark.parametrize("first, last, field, message", [
+    (0, 90, "date_to", "не позже"),            # 91 days: over max_days (from the first day chosen)
+    (0, 5, "date_to", "не раньше"),            # 6 days: under min_days
+    (10, 9, "date_to", "не раньше"),           # ends before it starts
+    (-1, 10, "date_from", "не раньше"),        # today: before the earliest start
+    (60, 70, "date_from", "не позже"),         # past the latest start (earliest + 59)
+])
+def test_a_scheduled_block_outside_the_billings_terms_is_refused_at_the_field_and_never_sent(
+        recorded, first, last, field, message):
+    client, calls = recorded
+    page = client.get("/block?account=108843").get_data(as_text=True)
+    earliest, latest = _date_bounds(page, "date_from")
+    assert latest == earliest + timedelta(days=59)                    # the billing's terms, told to the browser
+    form = action_forms(page, "schedule_block")[0]
+    forged = {**form, "date_from": (earliest + timedelta(days=first)).isoformat(),
+              "date_to": (earliest + timedelta(days=last)).isoformat(), "_confirmed": "1"}
+    refused = client.post("/actions/schedule_block", data=forged)
+    assert refused.status_code == 422
+    error = re.search(rf'<p class="form__error" id="input-schedule_form-{field}-error">([^<]*)</p>',
+                      refused.get_data(as_text=True))
+    assert error and message in error.group(1), error
+    assert calls("schedule_block") == []
 
 
 def test_the_confirmation_never_echoes_unchecked_input(recorded):

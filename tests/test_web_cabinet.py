@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
+
+from babel.dates import format_date
 
 from tests.conftest import action_forms, csrf_token, hidden_inputs, html_text, page_text, sign_in
 
@@ -183,12 +186,17 @@ def _confirm_form(page_html: str) -> dict:
     return hidden_inputs(page_html)
 
 
+def _block_form(page_html: str) -> dict:
+    """The block page's form of a block at once (it also has one to schedule a block)."""
+    return action_forms(page_html, "block_services")[0]
+
+
 def test_block_action_confirms_then_runs_once_even_when_submitted_twice(make_app):
     app = make_app(binding=RECORDING)
     client = app.test_client()
     sign_in(client)
     block_page = client.get("/block?account=108843").get_data(as_text=True)   # 108842 has a blocked service
-    form = _confirm_form(block_page)
+    form = _block_form(block_page)
     assert form["_screen"] == "block" and form["_section"] == "block_form" and form["_key"]
     confirm = client.post("/actions/block_services", data={**form, "days": "14"})
     # the fee is the billing's daily fee times the checked number of days
@@ -207,6 +215,95 @@ def test_block_action_confirms_then_runs_once_even_when_submitted_twice(make_app
     assert "Услуги заблокированы до" in text
 
 
+# --- a block scheduled ahead ---------------------------------------------------------------------------
+
+def _shown(day: date, locale: str) -> str:
+    return format_date(day, "medium", locale=locale)
+
+
+def _scheduling(make_app, **options):
+    """demo1 on account 108843 (108842 has a blocked service), on a billing that records its calls,
+    and the 14 days from the 10th day the billing allows."""
+    app = make_app(binding=RECORDING, **options)
+    client = app.test_client()
+    sign_in(client)
+    client.get("/account?account=108843")                 # remembered: the redirects after actions keep it
+    binding = app.extensions["cabinet"].binding
+    start = binding.block_terms("108843").earliest_start + timedelta(days=9)
+    return client, binding, start, start + timedelta(days=13)
+
+
+def _schedule(client, start: date, end: date):
+    """The schedule form posted with the period, then its confirmation: (confirm page, confirmed form)."""
+    form = action_forms(client.get("/block").get_data(as_text=True), "schedule_block")[0]
+    confirm = client.post("/actions/schedule_block", data={**form, "date_from": start.isoformat(),
+                                                           "date_to": end.isoformat()})
+    assert confirm.status_code == 200, page_text(confirm)
+    return confirm, hidden_inputs(confirm.get_data(as_text=True))
+
+
+def test_a_block_scheduled_ahead_is_confirmed_made_once_and_leaves_the_service_working(make_app):
+    client, binding, start, end = _scheduling(make_app)
+    confirm, confirmed = _schedule(client, start, end)
+    assert (f"Заблокировать услуги с {_shown(start, 'ru')} по {_shown(end, 'ru')} включительно (14 дн.)? "
+            f"Плата за блокировку: 14,00\u00a0₽.") in page_text(confirm)
+    assert confirmed["_confirmed"] == "1"
+    first = client.post("/actions/schedule_block", data=confirmed)
+    second = client.post("/actions/schedule_block", data=confirmed)
+    assert first.status_code == second.status_code == 302 and first.headers["Location"] == second.headers["Location"]
+    scheduled = [params for op, params in binding.calls if op == "schedule_block"]
+    assert [(p["account_id"], p["date_from"], p["date_to"]) for p in scheduled] == [("108843", start, end)]
+    text = page_text(client.get(first.headers["Location"]))
+    assert "Блокировка запланирована. До её начала услуги работают как обычно." in text
+    assert f"Блокировка услуг запланирована с {_shown(start, 'ru')} по {_shown(end, 'ru')} включительно" in text
+    assert "Отменить запланированную блокировку" in text and "Первый день блокировки" not in text
+    service = page_text(client.get("/services/108843-internet"))
+    assert "Состояние Активна" in service and "Заблокирована до" not in service
+    assert (f"Запланированные изменения Добровольная блокировка Добровольная блокировка по {end:%d.%m.%Y} "
+            f"включительно С даты: {_shown(start, 'ru')}") in service
+
+
+def test_a_block_is_scheduled_and_cancelled_in_english(make_app):
+    client, binding, start, end = _scheduling(make_app)
+    client.get("/language/en")
+    page = page_text(client.get("/block"))
+    assert "Schedule a block First day of the block * Last day of the block *" in page
+    confirm, confirmed = _schedule(client, start, end)
+    assert (f"Block the services from {_shown(start, 'en')} to {_shown(end, 'en')} inclusive (14 days)? "
+            f"The fee for the block: RUB14.00.") in page_text(confirm)
+    done = client.post("/actions/schedule_block", data=confirmed)
+    page = page_text(client.get(done.headers["Location"]))
+    assert "The block is scheduled. Until it starts your services work as usual." in page
+    assert f"A block of your services is scheduled from {_shown(start, 'en')} to {_shown(end, 'en')} inclusive" in page
+    service = page_text(client.get("/services/108843-internet"))
+    assert "Status Active" in service and "Planned changes Voluntary block" in service
+    assert f"From: {_shown(start, 'en')}" in service
+    balance = binding.account("108843").balance
+    cancel = action_forms(client.get("/block").get_data(as_text=True), "cancel_scheduled_block")[0]
+    cancelled = client.post("/actions/cancel_scheduled_block", data=cancel)
+    assert cancelled.status_code == 302
+    page = page_text(client.get(cancelled.headers["Location"]))
+    assert "The scheduled block is cancelled and its fee returned." in page and "Schedule a block" in page
+    assert binding.block_terms("108843").scheduled_from is None
+    assert binding.account("108843").balance == balance + 14
+    assert "Planned changes" not in page_text(client.get("/services/108843-internet"))
+
+
+def test_from_its_first_day_a_scheduled_block_shows_the_service_blocked(make_app, tmp_path):
+    client, _binding, start, end = _scheduling(make_app)
+    client.post("/actions/schedule_block", data=_schedule(client, start, end)[1])
+    billing_url = f"sqlite:///{tmp_path / 'demo-billing.sqlite'}"                # the one make_app gives
+    on_the_day = make_app(binding_options={"database_url": billing_url, "today": start.isoformat()}).test_client()
+    sign_in(on_the_day)
+    on_the_day.get("/account?account=108843")
+    service = page_text(on_the_day.get("/services/108843-internet"))
+    assert "Состояние Заблокирована вами" in service
+    assert f"Заблокирована до {_shown(end + timedelta(days=1), 'ru')}" in service
+    block = page_text(on_the_day.get("/block"))
+    assert f"Услуги заблокированы до {_shown(end + timedelta(days=1), 'ru')}" in block
+    assert "Отменить запланированную блокировку" not in block and "Разблокировать услуги" in block
+
+
 def test_action_without_csrf_is_refused(signed_in):
     response = signed_in.post("/actions/block_services", data={"_screen": "block", "_key": "k", "days": "10",
                                                                "_confirmed": "1"})
@@ -214,7 +311,7 @@ def test_action_without_csrf_is_refused(signed_in):
 
 
 def test_action_with_bad_input_names_the_field(signed_in):
-    form = _confirm_form(signed_in.get("/block?account=108843").get_data(as_text=True))
+    form = _block_form(signed_in.get("/block?account=108843").get_data(as_text=True))
     response = signed_in.post("/actions/block_services", data={**form, "days": "many", "_confirmed": "1"})
     assert response.status_code == 422                  # the form again, with the message at the input
     html = response.get_data(as_text=True)
@@ -264,7 +361,7 @@ def test_sign_in_actions_and_refusals_are_audited(fresh_postgres_url, make_app):
     log = AuditLog(app.extensions["cabinet"].db)
     sign_in(client, "demo1", "wrong")
     sign_in(client)
-    form = _confirm_form(client.get("/block?account=108843").get_data(as_text=True))
+    form = _block_form(client.get("/block?account=108843").get_data(as_text=True))
     client.post("/actions/block_services", data={**form, "days": "500", "_confirmed": "1"})
     client.post("/actions/block_services", data={**form, "days": "many", "_confirmed": "1"})
     client.post("/actions/block_services", data={**form, "days": "10", "_confirmed": "1",

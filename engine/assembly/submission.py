@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping
 
-from ..billing.records import Page
+from ..billing.records import Page, as_data
 from ..schema.expressions import truthy
 from ..schema.model import ActionSpec, InputSpec, ItemAction, ScreenSpec, SectionSpec
 from .calls import Outcome
@@ -151,7 +151,8 @@ def _checked_inputs(section: SectionSpec, posted: Mapping[str, str], context: Ma
     for spec in section.inputs:
         if spec.kind.trap:              # never a value of the form
             continue
-        value, refusal = check_value(spec, posted.get(spec.name), context)
+        # an input's bounds may read the inputs above it that passed (an end date after the start)
+        value, refusal = check_value(spec, posted.get(spec.name), {**context, "form": as_data(values)})
         if refusal is not None:
             errors[spec.name] = _message(spec, refusal, context, gettext, fmt)
         else:

@@ -124,7 +124,11 @@ OPERATIONS: dict[str, Operation] = dict([
             "refuse with the reason a service they may not end (the account's main one, a closed one)."),
     _op("block_terms", _ACCOUNT, doc="Conditions of a voluntary block."),
     _op("block_services", _ACCOUNT, Param("days", "int"), _KEY, mutation=True),
-    _op("unblock_services", _ACCOUNT, _KEY, mutation=True),
+    _op("schedule_block", _ACCOUNT, Param("date_from", "date"), Param("date_to", "date"), _KEY, mutation=True,
+        doc="Block the account's services for a period that starts later, both ends included (a planned "
+            "change of kind block until its first day); refuse a period the terms do not allow."),
+    _op("unblock_services", _ACCOUNT, _KEY, mutation=True,
+        doc="End the account's voluntary block, or cancel one scheduled that has not started."),
     _op("history", _ACCOUNT, Param("date_from", "date"), Param("date_to", "date"), _LIMIT, _OFFSET, pageable=True,
         doc="Charges and payments in a period, both ends included, newest first."),
     _op("usage", _ACCOUNT, Param("date_from", "date"), Param("date_to", "date"),
@@ -292,7 +296,20 @@ class BillingBinding:
     def block_services(self, account_id: str, days: int, request_id: str) -> ActionResult:
         self._unsupported("block_services")
 
+    def schedule_block(self, account_id: str, date_from: date, date_to: date, request_id: str) -> ActionResult:
+        """Block the account's services from ``date_from`` to ``date_to``, both days included
+        (``effective_date``: ``date_from``). Until that day nothing is blocked: the services keep
+        their status and list a ``PlannedChange`` of kind ``block`` from ``date_from``, and
+        ``block_terms`` shows the period (``scheduled_from``, ``scheduled_until``). Refuse with
+        ``BillingRejected`` (the reason in the subscriber's words, a stable code) a period of fewer
+        than ``min_days`` or more than ``max_days`` days, one starting before ``earliest_start`` or
+        after ``latest_start``, one ending before it starts, and any while a block is scheduled or
+        running."""
+        self._unsupported("schedule_block")
+
     def unblock_services(self, account_id: str, request_id: str) -> ActionResult:
+        """End the account's voluntary block; a block scheduled that has not started yet
+        (``schedule_block``) is cancelled instead."""
         self._unsupported("unblock_services")
 
     def history(self, account_id: str, date_from: date, date_to: date, limit: int | None = None,

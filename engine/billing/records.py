@@ -155,12 +155,21 @@ class Usage:
 
 @dataclass(frozen=True)
 class BlockTerms:
+    """What a voluntary block allows: at once for ``min_days``..``max_days`` days (``block_services``),
+    or a period chosen ahead (``schedule_block``) starting between ``earliest_start`` and
+    ``latest_start``; None there: the billing blocks only from today. ``scheduled_from`` ..
+    ``scheduled_until`` (both days included) is a block scheduled that has not started yet."""
+
     min_days: int
     max_days: int
     fee_per_day: Decimal
     blocked: bool                  # whether the account's services are blocked now
     blocked_until: date | None = None
     description: str = ""
+    earliest_start: date | None = None
+    latest_start: date | None = None
+    scheduled_from: date | None = None
+    scheduled_until: date | None = None
 
 
 @dataclass(frozen=True)

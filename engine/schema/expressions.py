@@ -17,7 +17,7 @@ from jinja2 import TemplateSyntaxError, meta, pass_context
 from jinja2.sandbox import SecurityError
 from jmespath.exceptions import JMESPathError
 
-from ..jmes import ArithmeticFunctions
+from ..jmes import ArithmeticFunctions, add_days, days_between
 from .sandbox import TICK, TextSandbox, render_within_budget, template_problems
 
 log = logging.getLogger(__name__)
@@ -181,6 +181,9 @@ def _make_environment() -> TextSandbox:
 
     for name in ("money", "number", "percent", "date", "datetime"):
         env.filters[name] = formatter_filter(name)
+    # the date functions of expressions, for texts: {{ form.date_from | days_between(form.date_to) }}
+    env.filters["days_between"] = days_between
+    env.filters["add_days"] = add_days
     return env
 
 

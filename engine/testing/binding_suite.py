@@ -164,6 +164,11 @@ def _closing(service: Service) -> bool:
     return any(change.kind == "close" for change in service.planned_changes)
 
 
+def _planned_block(service: Service, start: date) -> bool:
+    """Whether the service lists a block planned from ``start``."""
+    return any(change.kind == "block" and change.effective_date == start for change in service.planned_changes)
+
+
 def _check_usage_records(year: tuple, month: tuple, today: date) -> None:
     """A year's and this month's usage records: typed, in the period, newest first, each once."""
     assert all(isinstance(r, UsageRecord) for r in year), "usage: records must be UsageRecord"
@@ -531,6 +536,56 @@ class BindingSuite:
             assert not binding.call("block_terms", {"account_id": account.id}).blocked
             return
         raise AssertionError("no account of the scenario could be blocked")
+
+    @needs("accounts", "block_terms", "schedule_block", "unblock_services")
+    def test_a_block_is_scheduled_once_and_cancelled(self, binding, scenario):
+        """A period the terms allow is scheduled once per request; until it starts nothing is blocked
+        and the services list the planned block; unblocking cancels it; a period over max_days is refused."""
+        for account in self.accounts_of(binding, scenario):
+            terms = binding.call("block_terms", {"account_id": account.id})
+            if terms.blocked or terms.scheduled_from is not None:
+                continue
+            start = terms.earliest_start or date.today() + timedelta(days=1)
+            too_long = {"account_id": account.id, "date_from": start,
+                        "date_to": start + timedelta(days=terms.max_days), "request_id": _key()}
+            _refused(binding, "schedule_block", too_long, f"a block of {terms.max_days + 1} days (max_days "
+                                                          f"{terms.max_days})")
+            end = start + timedelta(days=terms.min_days - 1)
+            request = {"account_id": account.id, "date_from": start, "date_to": end, "request_id": _key()}
+            try:
+                first = binding.call("schedule_block", request)
+            except BillingRejected as exc:
+                assert exc.reason, "schedule_block: a refusal must say why"
+                continue                                   # this account may not be blocked now: try another
+            assert isinstance(first, ActionResult) and first.ok, f"schedule_block answered {first!r:.120}"
+            assert first == binding.call("schedule_block", request), \
+                "schedule_block: the same request twice answered differently"
+            self._check_block_is_planned(binding, account.id, start, end)
+            assert first.effective_date == start, \
+                f"schedule_block: effective_date {first.effective_date}, not the block's first day {start}"
+            binding.call("unblock_services", {"account_id": account.id, "request_id": _key()})
+            after = binding.call("block_terms", {"account_id": account.id})
+            assert after.scheduled_from is None and not after.blocked, \
+                "unblock_services must cancel a block scheduled that has not started"
+            still = [s.id for s in binding.call("services", {"account_id": account.id}) if _planned_block(s, start)]
+            assert not still, f"services {', '.join(still)} still list the cancelled block"
+            return
+        raise AssertionError("no account of the scenario could schedule a block")
+
+    @staticmethod
+    def _check_block_is_planned(binding, account_id: str, start: date, end: date) -> None:
+        """A scheduled block before its first day: nothing blocked, the period in the terms, and the
+        services it will block listing it."""
+        terms = binding.call("block_terms", {"account_id": account_id})
+        services = binding.call("services", {"account_id": account_id})
+        blocked = [s.id for s in services if s.status is ServiceStatus.BLOCKED]
+        assert not terms.blocked and not blocked, (
+            f"schedule_block: the account's services are blocked before the block starts on {start} "
+            f"({', '.join(blocked) or 'block_terms says blocked'}): until then it is a planned change")
+        assert (terms.scheduled_from, terms.scheduled_until) == (start, end), (
+            f"block_terms: scheduled {terms.scheduled_from}..{terms.scheduled_until}, not the block of {start}..{end}")
+        assert any(_planned_block(s, start) for s in services), \
+            f"schedule_block: no service lists the planned block from {start} (a PlannedChange of kind block)"
 
     @needs("accounts", "catalog", "order", "orders", "cancel_order")
     def test_an_order_is_placed_once_and_cancelled(self, binding, scenario):

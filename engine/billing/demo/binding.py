@@ -30,18 +30,21 @@ from ..records import (
 from .models import (
     CENT, CHANGEABLE_STATUSES, MOSCOW, AccountRow, CatalogItemRow, DealerRow, DealerSubscriberRow, DemoBase,
     HistoryRow, OrderRow, PackageRow, ProcessedRequest, PromisedPaymentRow, RequisitesRow, ServiceClosureRow,
-    ServiceRow, SubscriberRow, TariffRow, UsageRow, decode_result, encode_result, first_of_next_month,
+    ScheduledBlockRow, ServiceRow, SubscriberRow, TariffRow, UsageRow, decode_result, encode_result,
+    first_of_next_month,
 )
 from .seed import install
 
 R = TypeVar("R")
 
 BLOCK_MIN_DAYS, BLOCK_MAX_DAYS, BLOCK_FEE_PER_DAY = 7, 90, Decimal("1.00")
+BLOCK_SCHEDULE_AHEAD_DAYS = 60          # a scheduled block starts from tomorrow up to this many days ahead
 BLOCK_DESCRIPTION = (
     "На время блокировки абонентская плата за заблокированные услуги не начисляется. Стоимость "
     "блокировки — 1 ₽ в сутки, она списывается сразу за весь срок; при досрочной разблокировке "
-    "неиспользованные дни возвращаются на счёт. Услуги, приостановленные оператором, блокировка "
-    "не затрагивает."
+    "неиспользованные дни возвращаются на счёт. Блокировку можно начать сразу или запланировать "
+    "заранее: плата за запланированную списывается при её оформлении и возвращается полностью, если "
+    "отменить её до начала. Услуги, приостановленные оператором, блокировка не затрагивает."
 )
 PROMISED_REPAY_DAYS, PROMISED_INTERVAL_DAYS = 3, 25
 NO_CHANGE_FEE = Decimal("0.00")
@@ -69,6 +72,8 @@ class DemoBillingOptions(Schema):
     latency_ms = fields.Integer(load_default=0, validate=validate.Range(min=0))
     # where the billing's own payment site answers (the billing simulator serves one): payment_pages
     payment_site = fields.Url(require_tld=False, schemes={"http", "https"}, load_default="")
+    # the billing's day, fixed (tests and demos of a given day); none: the operator's today
+    today = fields.Date(load_default=None)
 
 
 def rub(amount: Decimal) -> str:
@@ -357,28 +362,63 @@ class DemoBilling(BillingBinding):
     def block_terms(self, account_id: str) -> BlockTerms:
         with self._reading() as session:
             self._account_row(session, account_id)
-            states = [row.state(self._today()) for row in self._services_of(session, account_id)]
+            today = self._today()
+            states = [row.state(today) for row in self._services_of(session, account_id)]
             until = [s.blocked_until for s in states if s.status is ServiceStatus.BLOCKED and s.blocked_until]
+            schedule = session.get(ScheduledBlockRow, account_id)
+            upcoming = schedule if schedule is not None and schedule.upcoming(today) else None
             return BlockTerms(BLOCK_MIN_DAYS, BLOCK_MAX_DAYS, BLOCK_FEE_PER_DAY, blocked=bool(until),
-                              blocked_until=max(until, default=None), description=BLOCK_DESCRIPTION)
+                              blocked_until=max(until, default=None), description=BLOCK_DESCRIPTION,
+                              earliest_start=today + timedelta(days=1),
+                              latest_start=today + timedelta(days=BLOCK_SCHEDULE_AHEAD_DAYS),
+                              scheduled_from=upcoming.starts_on if upcoming else None,
+                              scheduled_until=upcoming.ends_on if upcoming else None)
+
+    @staticmethod
+    def _check_block_days(days: int) -> None:
+        if not BLOCK_MIN_DAYS <= days <= BLOCK_MAX_DAYS:
+            raise BillingRejected(f"Услуги можно заблокировать на срок от {BLOCK_MIN_DAYS} "
+                                  f"до {BLOCK_MAX_DAYS} дней", "block_days_out_of_range")
+
+    @staticmethod
+    def _check_block_start(date_from: date, date_to: date, today: date) -> None:
+        """The first day of a scheduled block: after today, not too far ahead, not after its last day."""
+        if date_to < date_from:
+            raise BillingRejected("Окончание блокировки раньше её начала", "invalid_period")
+        earliest, latest = today + timedelta(days=1), today + timedelta(days=BLOCK_SCHEDULE_AHEAD_DAYS)
+        if date_from < earliest:
+            raise BillingRejected(f"Запланировать блокировку можно с {earliest:%d.%m.%Y}; чтобы заблокировать "
+                                  f"услуги с сегодняшнего дня, укажите срок блокировки", "block_start_too_early")
+        if date_from > latest:
+            raise BillingRejected(f"Блокировку можно запланировать не больше чем на {BLOCK_SCHEDULE_AHEAD_DAYS} "
+                                  f"дней вперёд: начните её не позже {latest:%d.%m.%Y}", "block_start_too_late")
+
+    def _blockable(self, session: Session, account_id: str, today: date) -> list[ServiceRow]:
+        """The account's working services a new block would pause; refused while a block runs or
+        is scheduled. A scheduled block that is over is cleared here."""
+        rows = self._services_of(session, account_id)
+        statuses = [row.settle(today).status for row in rows]
+        if ServiceStatus.BLOCKED in statuses:
+            raise BillingRejected("Услуги уже заблокированы. Сначала разблокируйте их", "already_blocked")
+        schedule = session.get(ScheduledBlockRow, account_id)
+        if schedule is not None and schedule.upcoming(today):
+            raise BillingRejected(f"Блокировка уже запланирована с {schedule.starts_on:%d.%m.%Y} по "
+                                  f"{schedule.ends_on:%d.%m.%Y}. Сначала отмените её", "block_already_scheduled")
+        if schedule is not None:
+            session.delete(schedule)
+            session.flush()
+        active = [row for row, status in zip(rows, statuses, strict=True) if status is ServiceStatus.ACTIVE]
+        if not active:
+            raise BillingRejected("На лицевом счёте нет работающих услуг, которые можно заблокировать",
+                                  "nothing_to_block")
+        return active
 
     @_remote
     def block_services(self, account_id: str, days: int, request_id: str) -> ActionResult:
         def apply(session: Session) -> ActionResult:
-            if not BLOCK_MIN_DAYS <= days <= BLOCK_MAX_DAYS:
-                raise BillingRejected(f"Услуги можно заблокировать на срок от {BLOCK_MIN_DAYS} "
-                                      f"до {BLOCK_MAX_DAYS} дней", "block_days_out_of_range")
+            self._check_block_days(days)
             today = self._today()
-            rows = self._services_of(session, account_id)
-            statuses = [row.settle(today).status for row in rows]
-            if ServiceStatus.BLOCKED in statuses:
-                raise BillingRejected("Услуги уже заблокированы. Сначала разблокируйте их",
-                                      "already_blocked")
-            active = [row for row, status in zip(rows, statuses, strict=True)
-                      if status is ServiceStatus.ACTIVE]
-            if not active:
-                raise BillingRejected("На лицевом счёте нет работающих услуг, которые можно заблокировать",
-                                      "nothing_to_block")
+            active = self._blockable(session, account_id, today)
             until = today + timedelta(days=days)
             for row in active:
                 row.status, row.blocked_until = ServiceStatus.BLOCKED.value, until
@@ -392,11 +432,39 @@ class DemoBilling(BillingBinding):
         return self._once("block_services", request_id, ActionResult, lambda session: [account_id], apply)
 
     @_remote
+    def schedule_block(self, account_id: str, date_from: date, date_to: date, request_id: str) -> ActionResult:
+        def apply(session: Session) -> ActionResult:
+            today = self._today()
+            self._check_block_start(date_from, date_to, today)
+            days = (date_to - date_from).days + 1
+            self._check_block_days(days)
+            active = self._blockable(session, account_id, today)
+            fee = BLOCK_FEE_PER_DAY * days
+            schedule = ScheduledBlockRow(account_id=account_id, starts_on=date_from, ends_on=date_to, fee=fee)
+            session.add(schedule)
+            # charged now for the whole period, as a block at once is; returned if cancelled before it starts
+            self._record(session, self._account_row(session, account_id), OperationKind.CHARGE, -fee,
+                         f"Добровольная блокировка услуг с {date_from:%d.%m.%Y} по {date_to:%d.%m.%Y} ({days} дн.)")
+            return ActionResult(ok=True, reference=_new_reference("BS"), effective_date=date_from,
+                                message=f"Блокировка услуг запланирована с {date_from:%d.%m.%Y} "
+                                        f"по {date_to:%d.%m.%Y} включительно",
+                                extra={"blocked_until": schedule.resumes_on.isoformat(),
+                                       "services": [row.id for row in active]})
+
+        return self._once("schedule_block", request_id, ActionResult, lambda session: [account_id], apply)
+
+    @_remote
     def unblock_services(self, account_id: str, request_id: str) -> ActionResult:
         def apply(session: Session) -> ActionResult:
             today = self._today()
+            account = self._account_row(session, account_id)
+            schedule = session.get(ScheduledBlockRow, account_id)
+            if schedule is not None and schedule.upcoming(today):
+                return self._cancel_scheduled_block(session, account, schedule)
             blocked = [row for row in self._services_of(session, account_id)
                        if row.settle(today).status is ServiceStatus.BLOCKED]
+            if schedule is not None:      # running or over: the services' rows carry what is left of it
+                session.delete(schedule)
             if not blocked:
                 raise BillingRejected("Заблокированных услуг нет", "not_blocked")
             # a block without an end date (set by the operator, not by block_services) was not paid ahead
@@ -407,13 +475,23 @@ class DemoBilling(BillingBinding):
             message = "Услуги разблокированы"
             if unused_days > 0:
                 refund = BLOCK_FEE_PER_DAY * unused_days
-                self._record(session, self._account_row(session, account_id), OperationKind.REFUND, refund,
+                self._record(session, account, OperationKind.REFUND, refund,
                              f"Возврат за неиспользованные дни блокировки ({unused_days} дн.)")
                 message += f", на счёт возвращено {rub(refund)}"
             return ActionResult(ok=True, reference=_new_reference("UB"), effective_date=today,
                                 message=message)
 
         return self._once("unblock_services", request_id, ActionResult, lambda session: [account_id], apply)
+
+    def _cancel_scheduled_block(self, session: Session, account: AccountRow,
+                                schedule: ScheduledBlockRow) -> ActionResult:
+        """A block that has not started is cancelled, and its whole fee returned."""
+        session.delete(schedule)
+        self._record(session, account, OperationKind.REFUND, schedule.fee,
+                     f"Возврат за отменённую блокировку с {schedule.starts_on:%d.%m.%Y}")
+        return ActionResult(ok=True, reference=_new_reference("UB"), effective_date=self._today(),
+                            message=f"Запланированная блокировка с {schedule.starts_on:%d.%m.%Y} отменена, "
+                                    f"на счёт возвращено {rub(schedule.fee)}")
 
     # --- history -------------------------------------------------------------------------------
     @staticmethod

@@ -171,6 +171,8 @@ class ServiceState:
     planned_tariff: TariffRow | None
     planned_from: date | None
     closes_on: date | None = None       # the subscriber asked to end it from this day (not yet come)
+    block_from: date | None = None      # a voluntary block scheduled to start on this day (not yet come)
+    block_until: date | None = None     # its last day
 
 
 class ServiceRow(DemoBase):
@@ -196,18 +198,29 @@ class ServiceRow(DemoBase):
     tariff: Mapped[TariffRow] = relationship(foreign_keys=[tariff_id], lazy="joined")
     planned_tariff: Mapped[TariffRow | None] = relationship(foreign_keys=[planned_tariff_id], lazy="joined")
     closure: Mapped[ServiceClosureRow | None] = relationship(lazy="joined")
+    # the account's scheduled block: read with the service, written only through ScheduledBlockRow
+    scheduled_block: Mapped[ScheduledBlockRow | None] = relationship(
+        primaryjoin="foreign(ServiceRow.account_id) == ScheduledBlockRow.account_id", viewonly=True, lazy="joined")
 
     def state(self, today: date) -> ServiceState:
         status, blocked_until = ServiceStatus(self.status), self.blocked_until
         if status is ServiceStatus.BLOCKED and blocked_until is not None and blocked_until <= today:
             status, blocked_until = ServiceStatus.ACTIVE, None
+        block_from, block_until = None, None
+        schedule = self.scheduled_block
+        if schedule is not None and status is ServiceStatus.ACTIVE:
+            if schedule.running(today):       # a scheduled block pauses what works on its first day
+                status, blocked_until = ServiceStatus.BLOCKED, schedule.resumes_on
+            elif schedule.upcoming(today):
+                block_from, block_until = schedule.starts_on, schedule.ends_on
         tariff, planned, planned_from = self.tariff, self.planned_tariff, self.planned_from
         if planned is not None and planned_from is not None and planned_from <= today:
             tariff, planned, planned_from = planned, None, None
         closes_on = self.closure.closes_on if self.closure is not None else None
         if closes_on is not None and closes_on <= today:
             status, blocked_until, planned, planned_from, closes_on = ServiceStatus.CLOSED, None, None, None, None
-        return ServiceState(status, blocked_until, tariff, planned, planned_from, closes_on)
+            block_from, block_until = None, None
+        return ServiceState(status, blocked_until, tariff, planned, planned_from, closes_on, block_from, block_until)
 
     def settle(self, today: date) -> ServiceState:
         """Write the state of ``today`` into the row (in a write transaction, before changing it)."""
@@ -240,6 +253,9 @@ class ServiceRow(DemoBase):
                                          "Окончание добровольной блокировки"))
         if state.closes_on is not None:
             planned.append(PlannedChange("close", state.closes_on, None, "Отключение услуги по вашему заявлению"))
+        if state.block_from is not None and state.block_until is not None:
+            planned.append(PlannedChange("block", state.block_from, None,
+                                         f"Добровольная блокировка по {state.block_until:%d.%m.%Y} включительно"))
         suspension = None
         if state.status is ServiceStatus.SUSPENDED and self.suspension_code:
             suspension = Suspension(self.suspension_code, self.suspension_since, self.suspension_details)
@@ -263,6 +279,31 @@ class ServiceClosureRow(DemoBase):
 
     service_id: Mapped[str] = mapped_column(ForeignKey("demo_services.id"), primary_key=True)
     closes_on: Mapped[date]
+
+
+class ScheduledBlockRow(DemoBase):
+    """A voluntary block of an account's services the subscriber scheduled ahead (schedule_block):
+    from ``starts_on`` to ``ends_on``, both days included, and the fee charged for it (returned in
+    full if it is cancelled before it starts). A table of its own, so a demo database made before it
+    existed gains it on start (create_all)."""
+
+    __tablename__ = "demo_scheduled_blocks"
+
+    account_id: Mapped[str] = mapped_column(ForeignKey("demo_accounts.id"), primary_key=True)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    fee: Mapped[Decimal]
+
+    @property
+    def resumes_on(self) -> date:
+        """The day the services work again."""
+        return self.ends_on + timedelta(days=1)
+
+    def upcoming(self, today: date) -> bool:
+        return today < self.starts_on
+
+    def running(self, today: date) -> bool:
+        return self.starts_on <= today <= self.ends_on
 
 
 class HistoryRow(DemoBase):

@@ -95,6 +95,11 @@ class PauseBody(Schema):
     days = WholeNumber(required=True)
 
 
+class PauseScheduleBody(Schema):
+    startsOn = fields.Date(required=True)
+    endsOn = fields.Date(required=True)
+
+
 class OrderBody(Schema):
     offerId = fields.String(required=True)
 
@@ -218,6 +223,12 @@ def pause_conditions(contractNo: str):
 def start_pause(contractNo: str):
     key, body = _idempotency_key(), _body(PauseBody())
     return jsonify(wire.outcome(_billing().block_services(contractNo, body["days"], key)))
+
+
+@bp.post("/contracts/<contractNo>/pause-schedule")
+def schedule_pause(contractNo: str):
+    key, body = _idempotency_key(), _body(PauseScheduleBody())
+    return jsonify(wire.outcome(_billing().schedule_block(contractNo, body["startsOn"], body["endsOn"], key)))
 
 
 @bp.delete("/contracts/<contractNo>/pause")

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 # refusals about the request itself (422); every other refusal is about the state (409)
 UNACCEPTABLE = frozenset({"invalid_amount", "block_days_out_of_range", "invalid_period",
                           "payer_name_required", "invalid_email", "invalid_phone", "same_account",
-                          "tariff_not_offered"})
+                          "tariff_not_offered", "block_start_too_early", "block_start_too_late"})
 
 # what a BillingNotFound names, by the start of its text
 _NOT_FOUND = (("no account", "CONTRACT_NOT_FOUND"), ("no service", "PRODUCT_NOT_FOUND"),

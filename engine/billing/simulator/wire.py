@@ -138,6 +138,9 @@ def pause_conditions(terms: BlockTerms) -> dict[str, Any]:
         "paused": terms.blocked,
         "pausedUntil": day(terms.blocked_until),
         "rules": terms.description,
+        "scheduleWindow": {"firstStart": day(terms.earliest_start), "lastStart": day(terms.latest_start)},
+        "schedule": None if terms.scheduled_from is None else {
+            "startsOn": day(terms.scheduled_from), "endsOn": day(terms.scheduled_until)},
     }
 
 

@@ -27,7 +27,9 @@ def compile_inputs(ctx: CompileContext, nodes: list[Mapping], path: Path, roots:
         kind = INPUT_KINDS[node["type"]]
         choices = tuple(Choice(choice["value"], ctx.title(choice.get("label"), here + ("choices", i, "label")))
                         for i, choice in enumerate(node.get("choices", [])) if "value" in choice)
-        low, high = (input_bound(ctx, node, key, here, roots) for key in ("min", "max"))
+        # a bound may read the inputs before it (form.date_from), as the server checked them; the
+        # page is drawn before any form, so there form is null and a bound gives its fallback (||)
+        low, high = (input_bound(ctx, node, key, here, roots | {"form"}) for key in ("min", "max"))
         if _above(low, high):
             ctx.error(here + ("min",), f"min ({node['min']}) is above max ({node['max']})")
         step = node.get("step")
@@ -55,7 +57,8 @@ def compile_inputs(ctx: CompileContext, nodes: list[Mapping], path: Path, roots:
 
 def input_bound(ctx: CompileContext, node: Mapping, key: str, path: Path, roots: frozenset[str]) -> Any:
     """min or max of an input: a number (number inputs), an ISO date (date inputs), or an
-    expression over the screen's data giving one, such as terms.max_days."""
+    expression over the screen's data giving one, such as terms.max_days, which may read the
+    inputs above it as ``form`` (``form.date_from || terms.earliest_start``)."""
     value, bounds = node.get(key), INPUT_KINDS[node["type"]].bounds
     if value is None:
         return None
