@@ -1,6 +1,6 @@
 """JMESPath as the engine uses it: money (``Decimal``) counts as a number, so sum(), max() and
 comparisons work on amounts; find() picks an item by a value from outside the list (a JMESPath
-filter only sees the item itself); arithmetic and dates are functions (JMESPath has no operators
+filter only sees the item itself) and merge_each() gives each item values from outside it; arithmetic and dates are functions (JMESPath has no operators
 for them), so an operator derives a value — days left, a share of a fee, a date plus N days —
 without code. Shared by the schema's expressions and the declarative bindings."""
 from __future__ import annotations
@@ -38,6 +38,16 @@ class MoneyFunctions(jp_functions.Functions):
             return None
         wanted = str(value)
         return next((item for item in items if isinstance(item, dict) and str(item.get(field)) == wanted), None)
+
+
+    @jp_functions.signature({"types": ["array", "null"]}, {"types": ["object"]})
+    def _func_merge_each(self, items, extra):
+        """merge_each(rewards, {points: points}): each item with the object's keys added (replacing its
+        own), so what is read on an item — a button's visible_if — can compare it with a value from
+        outside the list. Items that are not objects are left out."""
+        if items is None:
+            return []
+        return [{**item, **extra} for item in items if isinstance(item, dict)]
 
 
 def _number(value: Any) -> Decimal | None:

@@ -26,7 +26,7 @@ import yaml
 from engine.billing.contract import OPERATIONS
 from engine.billing.demo import DemoBilling
 from engine.billing.records import (
-    Account, ActionResult, BlockTerms, BonusBalance, CatalogItem, DealerOrderStats, DealerSubscriber,
+    Account, ActionResult, BlockTerms, BonusBalance, BonusProgramme, BonusReward, CatalogItem, DealerOrderStats, DealerSubscriber,
     HistoryEntry, OperationKind, Order, OrderStatus, PackageBalance, PaymentPage, PaymentReceipt, PlannedChange,
     PromisedPaymentTerms, RecommendedPayment, Requisites, Service, ServiceStatus, Suspension, Tariff, TariffOffer,
     TransferReceipt, Usage, UsageRecord,
@@ -66,6 +66,9 @@ ENDPOINTS = {
     "update_requisites": ("PUT", "/api/v2/contracts/{contractNo}/payer"),
     "transfer": ("POST", "/api/v2/contracts/{contractNo}/transfers"),
     "bonuses": ("GET", "/api/v2/contracts/{contractNo}/loyalty"),
+    "bonus_programmes": ("GET", "/api/v2/contracts/{contractNo}/loyalty/programmes"),
+    "join_bonus_programme": ("POST", "/api/v2/contracts/{contractNo}/loyalty/membership"),
+    "spend_bonus_points": ("POST", "/api/v2/contracts/{contractNo}/loyalty/redemptions"),
     "payment_pages": ("GET", "/api/v2/contracts/{contractNo}/payment-pages"),
     "dealer_subscribers": ("GET", "/api/v2/partners/{partnerId}/clients"),
     "dealer_orders": ("GET", "/api/v2/partners/{partnerId}/order-stats"),
@@ -383,6 +386,16 @@ def test_refusals_carry_the_subscriber_facing_reason(api):
                         json={"targetContractNo": "108843", "amountKop": 100})
     assert response.status_code == 409 and response.json()["fault"]["code"] == "INSUFFICIENT_FUNDS"
     assert response.json()["fault"]["message"].startswith("Недостаточно средств на лицевом счёте 108842")
+    response = api.call("POST", f"{V2}/contracts/108843/loyalty/redemptions", idempotency=key(),
+                        json={"perkId": "payments-discount-100"})
+    assert response.status_code == 409 and response.json()["fault"]["code"] == "INSUFFICIENT_POINTS"
+    assert response.json()["fault"]["message"].startswith("Недостаточно баллов")
+    response = api.call("POST", f"{V2}/contracts/108843/loyalty/membership", idempotency=key(),
+                        json={"programmeId": "payments"})
+    assert response.status_code == 409 and response.json()["fault"]["code"] == "ALREADY_JOINED"
+    response = api.call("POST", f"{V2}/contracts/108843/loyalty/membership", idempotency=key(),
+                        json={"programmeId": "no-such-programme"})
+    assert response.status_code == 404 and response.json()["fault"]["code"] == "PROGRAMME_NOT_FOUND"
     response = api.call("PUT", f"{V2}/contracts/108843/payments/{key()}", json={"amountKop": 0})
     assert response.status_code == 422
     assert response.json()["fault"] == {"code": "INVALID_AMOUNT", "message": "Сумма должна быть больше нуля"}
@@ -573,6 +586,12 @@ def as_requisites(p: dict) -> Requisites:
                       p["mailingAddress"], p["taxId"])
 
 
+def as_programme(o: dict) -> BonusProgramme:
+    return BonusProgramme(o["programmeId"], o["title"], o["terms"], o["member"], Decimal(o["points"]),
+                          tuple(BonusReward(r["perkId"], r["title"], Decimal(r["pricePoints"]), r["summary"])
+                                for r in o["perks"]))
+
+
 def test_every_contract_operation_round_trips(api, reference, base):
     done: set[str] = set()
 
@@ -630,6 +649,9 @@ def test_every_contract_operation_round_trips(api, reference, base):
         bonus = api.get(f"{V2}/contracts/{contract}/loyalty")
         same("bonuses", BonusBalance(bonus["contractNo"], Decimal(bonus["points"]), bonus["programme"],
                                      day(bonus["expiresOn"])), reference.bonuses(contract))
+        same("bonus_programmes",
+             [as_programme(o) for o in api.all_items(f"{V2}/contracts/{contract}/loyalty/programmes")],
+             list(reference.bonus_programmes(contract)))
     same("catalog", [as_item(o) for o in api.all_items(f"{V2}/offers")], list(reference.catalog()))
     same("dealer_subscribers",
          [DealerSubscriber(c["clientId"], c["fullName"], c["contractRef"], c["statusText"], c["phone"],
@@ -693,6 +715,16 @@ def test_every_contract_operation_round_trips(api, reference, base):
     # record's default), as the demo billing does for that payer from then on
     assert stored.inn is None and reference.requisites("108900").inn == ""
     same("update_requisites", updated, dataclasses.replace(stored, inn=""))
+    k = key()
+    joined = as_result(change("POST", f"{V2}/contracts/108900/loyalty/membership", k, {"programmeId": "tenure"}))
+    same("join_bonus_programme", joined, reference.join_bonus_programme("108900", "tenure", k))
+    members = [o["programmeId"] for o in api.all_items(f"{V2}/contracts/108900/loyalty/programmes") if o["member"]]
+    assert members == ["tenure"]
+    k = key()
+    redeemed = as_result(change("POST", f"{V2}/contracts/108842/loyalty/redemptions", k,
+                                {"perkId": "payments-tv-month"}))
+    same("spend_bonus_points", redeemed, reference.spend_bonus_points("108842", "payments-tv-month", k))
+    assert api.get(f"{V2}/contracts/108842/loyalty")["points"] == "250"
     k = key()
     moved = change("POST", f"{V2}/contracts/108843/transfers", k,
                    {"targetContractNo": "108842", "amountKop": 1050})

@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 
+from engine.billing import BillingRejected
 from engine.billing.demo import DemoBilling
 from engine.billing.records import ActionResult
 from engine.testing.binding_suite import BindingSuite, Scenario
@@ -84,6 +85,44 @@ class SchedulesAnew(DemoBilling):
         return dataclasses.replace(result, reference=uuid.uuid4().hex)
 
 
+class InEveryProgramme(DemoBilling):
+    def bonus_programmes(self, account_id):
+        return [dataclasses.replace(p, joined=True) for p in super().bonus_programmes(account_id)]
+
+
+class JoinsAlongside(DemoBilling):
+    """Joins a programme without leaving the one the account is in."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kept: set[tuple[str, str]] = set()
+
+    def join_bonus_programme(self, account_id, programme_id, request_id):
+        self.kept |= {(account_id, p.id) for p in super().bonus_programmes(account_id) if p.joined}
+        return super().join_bonus_programme(account_id, programme_id, request_id)
+
+    def bonus_programmes(self, account_id):
+        return [dataclasses.replace(p, joined=p.joined or (account_id, p.id) in self.kept)
+                for p in super().bonus_programmes(account_id)]
+
+
+class SpendsOnCredit(DemoBilling):
+    """Lets points go below zero: a reward beyond them is granted."""
+
+    def spend_bonus_points(self, account_id, reward_id, request_id):
+        try:
+            return super().spend_bonus_points(account_id, reward_id, request_id)
+        except BillingRejected:
+            return ActionResult(ok=True, reference=uuid.uuid4().hex)
+
+
+class SpendsTwice(DemoBilling):
+    """Takes the points again for a repeated request."""
+
+    def spend_bonus_points(self, account_id, reward_id, request_id):
+        return super().spend_bonus_points(account_id, reward_id, uuid.uuid4().hex)
+
+
 @pytest.mark.parametrize("billing, test, message", [
     (PagesOverlap, "test_history_in_pages_is_the_whole_history", "the pages, read one after another"),
     (WrongTotal, "test_a_dealers_subscribers_in_pages_and_searched", "total 999"),
@@ -93,6 +132,10 @@ class SchedulesAnew(DemoBilling):
     (DisconnectsAnew, "test_a_service_is_disconnected_once_per_request", "the same request twice answered"),
     (BlocksAtOnce, "test_a_block_is_scheduled_once_and_cancelled", "blocked before the block starts"),
     (SchedulesAnew, "test_a_block_is_scheduled_once_and_cancelled", "the same request twice answered"),
+    (InEveryProgramme, "test_bonus_programmes_are_records_with_rewards", "at once"),
+    (JoinsAlongside, "test_a_bonus_programme_is_joined_once_leaving_the_current_one", "the account is in"),
+    (SpendsOnCredit, "test_bonus_points_buy_a_reward_once_and_never_beyond_them", "must be refused"),
+    (SpendsTwice, "test_bonus_points_buy_a_reward_once_and_never_beyond_them", "the same request twice"),
 ])
 def test_the_kit_fails_a_binding_that_breaks_the_contract(tmp_path, billing, test, message):
     binding = billing(f"sqlite:///{tmp_path / 'billing.sqlite'}")

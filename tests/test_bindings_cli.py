@@ -23,13 +23,13 @@ def _failed(output: str) -> dict[str, str]:
 def test_list_names_the_installed_bindings():
     result = CliRunner().invoke(main, ["bindings", "list"])
     assert result.exit_code == 0
-    assert "demo" in result.output and "27 of 27 operations" in result.output and "rest" in result.output
+    assert "demo" in result.output and "30 of 30 operations" in result.output and "rest" in result.output
 
 
 def test_diagnose_shows_the_capabilities_and_a_live_check(tmp_path):
     result = _on_own_billing("diagnose", "tests.support.bindings:NoBonusesBilling", tmp_path)
     assert result.exit_code == 0, result.output
-    assert "26 of 27 operations" in result.output and " -   bonuses" in result.output
+    assert "29 of 30 operations" in result.output and " -   bonuses" in result.output
     assert "ok    accounts" in result.output and " ms " in result.output
 
 
@@ -106,7 +106,7 @@ def test_validate_reads_the_rest_bindings_file(tmp_path):
     result = CliRunner().invoke(main, ["validate", str(demo), "--binding", "rest", "--spec", str(reference)],
                                 env={"BILLING_URL": None, "BILLING_API_KEY": None})
     assert result.exit_code == 0, result.output
-    assert "valid. 24 screens" in result.output
+    assert "valid. 25 screens" in result.output
 
     smaller = tmp_path / "smaller.yaml"
     text = reference.read_text(encoding="utf-8")

@@ -151,6 +151,9 @@ def test_catalog_and_seeded_orders(billing):
     lambda b: b.transfer("108842", "999999", Decimal("1"), key()),
     lambda b: b.disconnect_service("no-such-service", key()),
     lambda b: b.usage("999999", TODAY, TODAY),
+    lambda b: b.bonus_programmes("999999"),
+    lambda b: b.join_bonus_programme("108842", "no-such-programme", key()),
+    lambda b: b.spend_bonus_points("108842", "no-such-reward", key()),
 ])
 def test_unknown_ids_raise_not_found(billing, call):
     with pytest.raises(BillingNotFound):
@@ -332,6 +335,9 @@ def test_activating_promised_payment_credits_and_records(billing):
     (lambda b: b.disconnect_service("108842-internet", key()), "main_service"),
     (lambda b: b.disconnect_service("108843-internet", key()), "main_service"),
     (lambda b: b.disconnect_service("108842-antivirus", key()), "service_closed"),
+    (lambda b: b.join_bonus_programme("108842", "payments", key()), "already_joined"),
+    (lambda b: b.spend_bonus_points("108842", "payments-router", key()), "insufficient_points"),
+    (lambda b: b.spend_bonus_points("108842", "tenure-speed-week", key()), "reward_not_in_programme"),
 ])
 def test_refusals_explain_themselves(billing, call, code):
     balances = {a.id: a.balance for a in billing.accounts("sub-1001")}
@@ -622,12 +628,16 @@ def test_packages_say_what_the_months_usage_left(billing):
 def test_a_database_seeded_before_usage_existed_gains_it(tmp_path):
     from sqlalchemy import create_engine
 
-    from engine.billing.demo.models import PackageRow, ScheduledBlockRow, ServiceClosureRow, UsageRow
+    from engine.billing.demo.models import (
+        BonusMembershipRow, BonusProgrammeRow, BonusRewardRow, PackageRow, ScheduledBlockRow, ServiceClosureRow,
+        UsageRow,
+    )
 
     DemoBilling(sqlite_url(tmp_path), today=TODAY).close()
     engine = create_engine(sqlite_url(tmp_path))
     for table in (UsageRow.__table__, PackageRow.__table__, ServiceClosureRow.__table__,
-                  ScheduledBlockRow.__table__):
+                  ScheduledBlockRow.__table__, BonusMembershipRow.__table__, BonusRewardRow.__table__,
+                  BonusProgrammeRow.__table__):
         table.drop(engine)
     engine.dispose()
     billing = DemoBilling(sqlite_url(tmp_path), today=TODAY)
@@ -635,6 +645,58 @@ def test_a_database_seeded_before_usage_existed_gains_it(tmp_path):
         assert billing.usage("108842", date(2025, 5, 1), TODAY).records and billing.usage("108843", TODAY, TODAY).packages
         assert billing.disconnect_service("108842-tv", key()).ok
         assert billing.schedule_block("108843", IN_TEN_DAYS, IN_TEN_DAYS + timedelta(days=6), key()).ok
+        # the account's points before programmes existed are its points in the programme it is in
+        assert billing.bonuses("108842").points == Decimal("1250")
+        assert billing.spend_bonus_points("108842", "payments-tv-month", key()).ok
         assert len(billing.accounts("sub-1001")) == 2                  # nothing seeded twice
     finally:
         billing.close()
+
+
+# --- bonus programmes --------------------------------------------------------------------------------
+def programmes_of(billing, account_id="108842"):
+    return {programme.id: programme for programme in billing.bonus_programmes(account_id)}
+
+
+def test_the_account_is_in_one_programme_of_those_offered(billing):
+    programmes = programmes_of(billing)
+    assert [p.name for p in programmes.values()] == ["Бонусы за оплату", "Баллы за стаж", "Семейный"]
+    assert [p.id for p in programmes.values() if p.joined] == ["payments"]
+    assert programmes["payments"].points == billing.bonuses("108842").points == Decimal("1250")
+    assert billing.bonuses("108842").program == "Бонусы за оплату"
+    assert all(p.rewards and p.description for p in programmes.values())
+    costs = {r.name: r.cost_points for r in programmes["payments"].rewards}
+    assert costs["Скидка 100 ₽ на абонентскую плату"] == Decimal("500")
+
+
+def test_joining_another_programme_leaves_the_current_one_once_per_request(billing):
+    request_id = key()
+    first = billing.join_bonus_programme("108842", "family", request_id)
+    assert first.ok and "«Семейный»" in first.message and "«Бонусы за оплату» завершено" in first.message
+    assert billing.join_bonus_programme("108842", "family", request_id) == first      # the same answer again
+    programmes = programmes_of(billing)
+    assert [p.id for p in programmes.values() if p.joined] == ["family"]
+    assert programmes["family"].points == 0 and billing.bonuses("108842").program == "Семейный"
+    assert programmes["payments"].points == Decimal("1250")                  # kept for a return
+    assert billing.join_bonus_programme("108842", "payments", key()).ok
+    assert billing.bonuses("108842").points == Decimal("1250")
+    assert programmes_of(billing, "108843")["payments"].joined                # other accounts stay
+
+
+def test_spending_points_takes_the_rewards_cost_once_and_credits_a_discount(billing):
+    balance, request_id = billing.account("108842").balance, key()
+    spent = billing.spend_bonus_points("108842", "payments-discount-100", request_id)
+    assert spent.ok and "осталось — 750" in spent.message
+    assert billing.spend_bonus_points("108842", "payments-discount-100", request_id) == spent
+    assert billing.bonuses("108842").points == Decimal("750")
+    assert billing.account("108842").balance == balance + Decimal("100.00")
+    (entry,) = [e for e in billing.history("108842", TODAY, TODAY) if e.kind is OperationKind.BONUS]
+    assert entry.amount == Decimal("100.00") and "Скидка 100 ₽" in entry.description
+
+
+def test_a_reward_beyond_the_points_is_refused_and_changes_nothing(billing):
+    billing.spend_bonus_points("108842", "payments-tv-month", key())               # 1250 - 1000 = 250
+    with pytest.raises(BillingRejected) as refused:
+        billing.spend_bonus_points("108842", "payments-discount-100", key())
+    assert refused.value.code == "insufficient_points" and "стоит 500, у вас 250" in str(refused.value)
+    assert billing.bonuses("108842").points == Decimal("250")

@@ -116,7 +116,7 @@ def test_transfer_between_own_accounts(make_app):
 
 def test_bonus_balance_and_account_details(signed_in):
     text = page_text(signed_in.get("/account-details"))
-    assert "Бонусы" in text and "1\u00a0250" in text and "Программа лояльности" in text
+    assert "Бонусы" in text and "1\u00a0250" in text and "Бонусы за оплату" in text
 
 
 def test_charge_details_filter_history_by_kind(signed_in):

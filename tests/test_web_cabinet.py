@@ -576,3 +576,87 @@ def test_the_main_service_offers_no_disconnection_and_the_server_refuses_a_forge
     assert not [op for op, _params in binding.calls if op == "disconnect_service"]     # never reached the billing
     assert binding.service("108842-internet").planned_changes[0].kind == "tariff_change"
     assert all(c.kind != "close" for c in binding.service("108842-internet").planned_changes)
+
+
+# --- bonus programmes ------------------------------------------------------------------------------
+
+def test_the_bonus_programmes_with_their_rewards_in_russian_and_english(signed_in):
+    assert 'href="/bonuses"' in signed_in.get("/account-details").get_data(as_text=True)   # reached from there
+    text = page_text(signed_in.get("/bonuses"))
+    assert "Бонусные программы" in text and "Ваша программа" in text and "Программы оператора" in text
+    assert "Баллы за стаж" in text and "Семейный" in text and "Вы участвуете" in text
+    assert "100 баллов за каждый месяц с нами" in text and "Пакет «Детский» на месяц" in text
+    assert "Стоимость, баллов: 1\u00a0000" in text
+    signed_in.get("/language/en")
+    english = page_text(signed_in.get("/bonuses"))
+    assert "Bonus programmes" in english and "Your programme" in english and "Redeem points" in english
+    assert "You are in it" in english and "Open to join" in english and "Cost, points: 1,000" in english
+    assert "Бонусные программы" not in english and "Ваша программа" not in english
+    assert "Bonus programmes" in page_text(signed_in.get("/account-details"))       # the button to it
+
+
+def test_a_reward_beyond_the_points_has_no_button(signed_in):
+    page = signed_in.get("/bonuses").get_data(as_text=True)
+    offered = {form["reward_id"] for form in action_forms(page, "spend_bonus_points")}
+    assert offered == {"payments-discount-100", "payments-tv-month"}            # 3000 points: more than 1250
+    joinable = {form["programme_id"] for form in action_forms(page, "join_bonus_programme")}
+    assert joinable == {"tenure", "family"}                                      # not the one it is in
+
+
+def test_joining_a_programme_names_it_and_the_one_left(make_app):
+    app = make_app(binding=RECORDING)
+    client = app.test_client()
+    assert sign_in(client).status_code == 302
+    page = client.get("/bonuses").get_data(as_text=True)
+    [form] = [f for f in action_forms(page, "join_bonus_programme") if f["programme_id"] == "family"]
+    confirm = client.post("/actions/join_bonus_programme", data={**form, "csrf_token": csrf_token(page)})
+    assert "Участвовать в программе «Семейный»? Участие в программе «Бонусы за оплату» завершится" in \
+        page_text(confirm)
+    confirmed = hidden_inputs(confirm.get_data(as_text=True))
+    done = client.post("/actions/join_bonus_programme", data={**confirmed, "csrf_token": csrf_token(page)})
+    assert done.status_code == 302 and done.headers["Location"] == "/bonuses"
+    after = client.get("/bonuses").get_data(as_text=True)
+    assert "Вы участвуете в программе «Семейный»." in html_text(after)
+    assert {f["programme_id"] for f in action_forms(after, "join_bonus_programme")} == {"payments", "tenure"}
+    binding = app.extensions["cabinet"].binding
+    assert [p.id for p in binding.bonus_programmes("108842") if p.joined] == ["family"]
+    client.get("/language/en")
+    [back] = [f for f in action_forms(after, "join_bonus_programme") if f["programme_id"] == "payments"]
+    english = page_text(client.post("/actions/join_bonus_programme", data={**back, "csrf_token": csrf_token(after)}))
+    assert "Join Бонусы за оплату? You will leave Семейный" in english
+
+
+def test_redeeming_a_reward_confirms_its_cost_and_takes_the_points_once(make_app):
+    app = make_app(binding=RECORDING)
+    client = app.test_client()
+    assert sign_in(client).status_code == 302
+    page = client.get("/bonuses").get_data(as_text=True)
+    [form] = [f for f in action_forms(page, "spend_bonus_points") if f["reward_id"] == "payments-discount-100"]
+    confirm = client.post("/actions/spend_bonus_points", data={**form, "csrf_token": csrf_token(page)})
+    assert "Обменять 500 баллов на «Скидка 100 ₽ на абонентскую плату»?" in page_text(confirm)
+    confirmed = hidden_inputs(confirm.get_data(as_text=True))
+    first = client.post("/actions/spend_bonus_points", data={**confirmed, "csrf_token": csrf_token(page)})
+    second = client.post("/actions/spend_bonus_points", data={**confirmed, "csrf_token": csrf_token(page)})
+    assert first.status_code == second.status_code == 302
+    assert "Списано баллов: 500." in page_text(client.get(first.headers["Location"]))
+    binding = app.extensions["cabinet"].binding
+    assert binding.bonuses("108842").points == 750                               # 1250 less 500, once
+    keys = {params["request_id"] for op, params in binding.calls if op == "spend_bonus_points"}
+    assert len(keys) == 1                                                          # one request, however often sent
+
+
+def test_a_forged_redemption_beyond_the_points_never_reaches_the_billing(make_app):
+    app = make_app(binding=RECORDING)
+    client = app.test_client()
+    assert sign_in(client).status_code == 302
+    page = client.get("/bonuses").get_data(as_text=True)
+    [form] = [f for f in action_forms(page, "spend_bonus_points") if f["reward_id"] == "payments-tv-month"]
+    forged = client.post("/actions/spend_bonus_points", data={
+        **form, "reward_id": "payments-router", "reward_name": "Wi-Fi роутер в подарок", "cost_points": "3000",
+        "_confirmed": "1", "csrf_token": csrf_token(page)})
+    assert forged.status_code == 302 and forged.headers["Location"] == "/bonuses"
+    # the server read the rewards again and offers that one no button: it is no item to press
+    assert "Этот вариант больше не предлагается." in page_text(client.get(forged.headers["Location"]))
+    binding = app.extensions["cabinet"].binding
+    assert not [op for op, _params in binding.calls if op == "spend_bonus_points"]
+    assert binding.bonuses("108842").points == 1250

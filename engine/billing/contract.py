@@ -36,7 +36,7 @@ from typing import Any, ClassVar, Mapping, NoReturn, Sequence
 from .credential import Credential
 from .errors import BillingSessionExpired, OperationNotSupported
 from .records import (
-    Account, ActionResult, BlockTerms, BonusBalance, CatalogItem, DealerOrderStats, DealerSubscriber,
+    Account, ActionResult, BlockTerms, BonusBalance, BonusProgramme, CatalogItem, DealerOrderStats, DealerSubscriber,
     HistoryEntry, Order, PaymentPage, PaymentReceipt, PromisedPaymentTerms, Requisites, Service, SignedIn, TariffOffer,
     TransferReceipt, Usage,
 )
@@ -150,7 +150,14 @@ OPERATIONS: dict[str, Operation] = dict([
         Param("phone", required=False), Param("postal_address", required=False), _KEY, mutation=True),
     _op("transfer", Param("from_account_id", owned=OWNED_ACCOUNT), Param("to_account_id", owned=OWNED_ACCOUNT),
         Param("amount", "decimal"), _KEY, mutation=True),
-    _op("bonuses", _ACCOUNT),
+    _op("bonuses", _ACCOUNT, doc="The account's points in its current bonus programme."),
+    _op("bonus_programmes", _ACCOUNT, doc="The bonus programmes the operator offers, with their rewards: which one "
+                                          "the account is in and its points in each."),
+    _op("join_bonus_programme", _ACCOUNT, Param("programme_id"), _KEY, mutation=True,
+        doc="Move the account into a programme, leaving the one it is in; refuse one it is in already."),
+    _op("spend_bonus_points", _ACCOUNT, Param("reward_id"), _KEY, mutation=True,
+        doc="Exchange points of the account's current programme for one of its rewards; refuse a reward "
+            "the points do not cover or one of another programme."),
     _op("dealer_subscribers", Param("dealer_id", filled_by_engine=FROM_DEALER), _LIMIT, _OFFSET, _SEARCH,
         pageable=True, doc="A dealer's subscribers, newest first; search matches the name, phone number or "
                            "contract."),
@@ -358,6 +365,23 @@ class BillingBinding:
 
     def bonuses(self, account_id: str) -> BonusBalance:
         self._unsupported("bonuses")
+
+    def bonus_programmes(self, account_id: str) -> Sequence[BonusProgramme]:
+        """Every programme the operator offers the account, exactly one of them ``joined`` when the
+        account is in one; ``points``: the account's points in each."""
+        self._unsupported("bonus_programmes")
+
+    def join_bonus_programme(self, account_id: str, programme_id: str, request_id: str) -> ActionResult:
+        """Move the account into ``programme_id``, leaving the programme it is in (an account is in
+        one at a time). A programme the account is not offered: ``BillingNotFound``; the one it is
+        in already: ``BillingRejected`` (the reason in the subscriber's words, a stable code)."""
+        self._unsupported("join_bonus_programme")
+
+    def spend_bonus_points(self, account_id: str, reward_id: str, request_id: str) -> ActionResult:
+        """Take the reward's ``cost_points`` from the account's points in its current programme.
+        Refuse with ``BillingRejected`` a reward of another programme (or none: ``BillingNotFound``)
+        and one the points do not cover."""
+        self._unsupported("spend_bonus_points")
 
     def dealer_subscribers(self, dealer_id: str, limit: int | None = None, offset: int = 0,
                            search: str | None = None) -> Sequence[DealerSubscriber]:

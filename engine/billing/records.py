@@ -243,6 +243,30 @@ class BonusBalance:
 
 
 @dataclass(frozen=True)
+class BonusReward:
+    """What a programme's points buy: a discount, a service for a while, a gift."""
+
+    id: str
+    name: str
+    cost_points: Decimal
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class BonusProgramme:
+    """A bonus programme the operator offers, as one account sees it: whether it is in it and its
+    points there (an account is in one programme at a time; points of one it left stay with that
+    programme)."""
+
+    id: str
+    name: str
+    description: str = ""
+    joined: bool = False
+    points: Decimal = Decimal("0")
+    rewards: tuple[BonusReward, ...] = ()
+
+
+@dataclass(frozen=True)
 class DealerSubscriber:
     id: str
     name: str

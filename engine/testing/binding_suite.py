@@ -38,7 +38,7 @@ from typing import Any
 from ..billing.credential import Credential
 from ..billing.errors import BillingNotFound, BillingRejected
 from ..billing.records import (
-    Account, ActionResult, BlockTerms, BonusBalance, CatalogItem, DealerOrderStats, DealerSubscriber,
+    Account, ActionResult, BlockTerms, BonusBalance, BonusProgramme, BonusReward, CatalogItem, DealerOrderStats, DealerSubscriber,
     HistoryEntry, Order, PackageBalance, Page, PaymentPage, PaymentReceipt, PromisedPaymentTerms, Requisites, Service,
     ServiceStatus, SignedIn, TariffOffer, Usage, UsageRecord,
 )
@@ -400,6 +400,90 @@ class BindingSuite:
         account = self.accounts_of(binding, scenario)[0]
         bonuses = binding.call("bonuses", {"account_id": account.id})
         assert isinstance(bonuses, BonusBalance) and bonuses.points >= 0
+
+    # --- bonus programmes ---------------------------------------------------------------------------
+    @staticmethod
+    def programmes(binding, account_id: str) -> list[BonusProgramme]:
+        return list(binding.call("bonus_programmes", {"account_id": account_id}))
+
+    @staticmethod
+    def joined(programmes: list[BonusProgramme]) -> list[BonusProgramme]:
+        return [programme for programme in programmes if programme.joined]
+
+    @needs("accounts", "bonus_programmes")
+    def test_bonus_programmes_are_records_with_rewards(self, binding, scenario):
+        """Each programme a BonusProgramme with its rewards; an account is in one programme at most."""
+        for account in self.accounts_of(binding, scenario):
+            programmes = self.programmes(binding, account.id)
+            assert all(isinstance(p, BonusProgramme) for p in programmes), \
+                "bonus_programmes: each programme must be a BonusProgramme"
+            rewards = [reward for programme in programmes for reward in programme.rewards]
+            assert all(isinstance(r, BonusReward) and r.cost_points >= 0 for r in rewards), \
+                "bonus_programmes: each reward must be a BonusReward costing 0 points or more"
+            assert all(p.points >= 0 for p in programmes), "bonus_programmes: points may not be negative"
+            ids = [p.id for p in programmes]
+            assert len(ids) == len(set(ids)), f"bonus_programmes: a programme listed twice in {ids}"
+            joined = [p.id for p in self.joined(programmes)]
+            assert len(joined) <= 1, f"bonus_programmes: account {account.id} is in {', '.join(joined)} at once"
+
+    @needs("accounts", "bonus_programmes", "join_bonus_programme")
+    def test_a_bonus_programme_is_joined_once_leaving_the_current_one(self, binding, scenario):
+        """Joining another programme, once per request, leaves the account in exactly that one; joining
+        the one it is in is refused, an unknown one not found. The account then goes back."""
+        account = self.accounts_of(binding, scenario)[0]
+        programmes = self.programmes(binding, account.id)
+        others = [p for p in programmes if not p.joined]
+        if not others:
+            raise NotApplicable("the scenario's account is offered no programme it is not in")
+        before, target = self.joined(programmes), others[0]
+        request = {"account_id": account.id, "programme_id": target.id, "request_id": _key()}
+        first = binding.call("join_bonus_programme", request)
+        assert isinstance(first, ActionResult) and first.ok, f"join_bonus_programme answered {first!r:.120}"
+        assert first == binding.call("join_bonus_programme", request), \
+            "join_bonus_programme: the same request twice answered differently"
+        now = [p.id for p in self.joined(self.programmes(binding, account.id))]
+        assert now == [target.id], f"join_bonus_programme: after joining {target.id} the account is in {now}"
+        _refused(binding, "join_bonus_programme", {**request, "request_id": _key()},
+                 f"joining {target.id}, which the account is in already")
+        _not_found(binding, "join_bonus_programme", {**request, "programme_id": scenario.unknown_id,
+                                                     "request_id": _key()})
+        for programme in before:          # leave the scenario's account as it was
+            binding.call("join_bonus_programme", {**request, "programme_id": programme.id, "request_id": _key()})
+
+    @needs("accounts", "bonus_programmes", "spend_bonus_points")
+    def test_bonus_points_buy_a_reward_once_and_never_beyond_them(self, binding, scenario):
+        """The cheapest reward the points cover lowers them by its cost, once per request; a reward
+        costing more than the points left is refused and lowers nothing."""
+        for account in self.accounts_of(binding, scenario):
+            current = next(iter(self.joined(self.programmes(binding, account.id))), None)
+            if current is None:
+                continue
+            affordable = sorted((r for r in current.rewards if 0 < r.cost_points <= current.points),
+                                key=lambda r: r.cost_points)
+            if not affordable:
+                continue
+            reward = affordable[0]
+            request = {"account_id": account.id, "reward_id": reward.id, "request_id": _key()}
+            first = binding.call("spend_bonus_points", request)
+            assert isinstance(first, ActionResult) and first.ok, f"spend_bonus_points answered {first!r:.120}"
+            assert first == binding.call("spend_bonus_points", request), \
+                "spend_bonus_points: the same request twice answered differently"
+            left = self._points_in(binding, account.id, current.id)
+            assert left == current.points - reward.cost_points, (
+                f"spend_bonus_points: {current.points} points less {reward.cost_points} for {reward.id} "
+                f"left {left}")
+            beyond = [r for r in current.rewards if r.cost_points > left]
+            assert beyond, (f"give the scenario's account {account.id} a reward of {current.id} that costs more "
+                            f"than its points, to check it is refused")
+            _refused(binding, "spend_bonus_points", {**request, "reward_id": beyond[0].id, "request_id": _key()},
+                     f"a reward of {beyond[0].cost_points} points with {left} left")
+            assert self._points_in(binding, account.id, current.id) == left, \
+                "spend_bonus_points: a refused reward still took points"
+            return
+        raise AssertionError("no account of the scenario has a programme with a reward its points cover")
+
+    def _points_in(self, binding, account_id: str, programme_id: str) -> Decimal:
+        return next(p.points for p in self.programmes(binding, account_id) if p.id == programme_id)
 
     @needs("dealer_subscribers", "dealer_orders")
     def test_a_dealers_subscribers_and_orders(self, binding, scenario):

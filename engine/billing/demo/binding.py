@@ -23,12 +23,13 @@ from ...sqlengines import BEGIN_OPTION, open_engine
 from ..contract import BillingBinding
 from ..errors import BillingNotFound, BillingRejected
 from ..records import (
-    Account, ActionResult, BlockTerms, BonusBalance, CatalogItem, DealerOrderStats, DealerSubscriber,
+    Account, ActionResult, BlockTerms, BonusBalance, BonusProgramme, CatalogItem, DealerOrderStats, DealerSubscriber,
     HistoryEntry, OperationKind, Order, OrderStatus, PackageBalance, Page, PaymentPage, PaymentReceipt,
     PromisedPaymentTerms, Requisites, Service, ServiceStatus, TariffOffer, TransferReceipt, Usage,
 )
 from .models import (
-    CENT, CHANGEABLE_STATUSES, MOSCOW, AccountRow, CatalogItemRow, DealerRow, DealerSubscriberRow, DemoBase,
+    CENT, CHANGEABLE_STATUSES, MOSCOW, AccountRow, BonusMembershipRow, BonusProgrammeRow, BonusRewardRow,
+    CatalogItemRow, DealerRow, DealerSubscriberRow, DemoBase,
     HistoryRow, OrderRow, PackageRow, ProcessedRequest, PromisedPaymentRow, RequisitesRow, ServiceClosureRow,
     ScheduledBlockRow, ServiceRow, SubscriberRow, TariffRow, UsageRow, decode_result, encode_result,
     first_of_next_month,
@@ -671,10 +672,81 @@ class DemoBilling(BillingBinding):
         return self._once("transfer", request_id, TransferReceipt,
                           lambda session: [from_account_id, to_account_id], apply)
 
+    # --- bonus programmes ----------------------------------------------------------------------
+    @staticmethod
+    def _memberships(session: Session, account_id: str) -> dict[str, BonusMembershipRow]:
+        """The account's points by programme, of the one it is in and of those it left."""
+        rows = session.scalars(select(BonusMembershipRow).where(BonusMembershipRow.account_id == account_id))
+        return {row.programme_id: row for row in rows}
+
+    @staticmethod
+    def _current(memberships: dict[str, BonusMembershipRow]) -> BonusMembershipRow | None:
+        return next((row for row in memberships.values() if row.current), None)
+
     @_remote
     def bonuses(self, account_id: str) -> BonusBalance:
         with self._reading() as session:
-            return self._account_row(session, account_id).bonus_record()
+            account = self._account_row(session, account_id)
+            return account.bonus_record(self._current(self._memberships(session, account_id)))
+
+    @_remote
+    def bonus_programmes(self, account_id: str) -> Sequence[BonusProgramme]:
+        # the demo operator offers every programme to every account
+        with self._reading() as session:
+            self._account_row(session, account_id)
+            memberships = self._memberships(session, account_id)
+            programmes = session.scalars(select(BonusProgrammeRow).order_by(BonusProgrammeRow.position))
+            return [programme.to_record(memberships.get(programme.id)) for programme in programmes]
+
+    @_remote
+    def join_bonus_programme(self, account_id: str, programme_id: str, request_id: str) -> ActionResult:
+        def apply(session: Session) -> ActionResult:
+            programme = session.get(BonusProgrammeRow, programme_id)
+            if programme is None:
+                raise BillingNotFound(f"no bonus programme {programme_id!r}")
+            memberships = self._memberships(session, account_id)
+            left = self._current(memberships)
+            if left is not None and left.programme_id == programme_id:
+                raise BillingRejected(f"Вы уже участвуете в программе «{programme.name}»", "already_joined")
+            if left is not None:
+                left.current = False
+            joined = memberships.get(programme_id)
+            if joined is None:
+                joined = BonusMembershipRow(account_id=account_id, programme_id=programme_id, points=Decimal(0))
+                session.add(joined)
+            joined.current = True
+            message = f"Вы участвуете в программе «{programme.name}»"
+            if left is not None:
+                message += f"; участие в программе «{left.programme.name}» завершено"
+            return ActionResult(ok=True, reference=_new_reference("BP"), effective_date=self._today(),
+                                message=message)
+
+        return self._once("join_bonus_programme", request_id, ActionResult, lambda session: [account_id], apply)
+
+    @_remote
+    def spend_bonus_points(self, account_id: str, reward_id: str, request_id: str) -> ActionResult:
+        def apply(session: Session) -> ActionResult:
+            reward = session.get(BonusRewardRow, reward_id)
+            if reward is None:
+                raise BillingNotFound(f"no bonus reward {reward_id!r}")
+            current = self._current(self._memberships(session, account_id))
+            if current is None or current.programme_id != reward.programme_id:
+                raise BillingRejected(f"«{reward.name}» — подарок другой бонусной программы: на него обмениваются "
+                                      f"баллы только её участников", "reward_not_in_programme")
+            if current.points < reward.cost_points:
+                raise BillingRejected(f"Недостаточно баллов: «{reward.name}» стоит {reward.cost_points}, "
+                                      f"у вас {current.points}", "insufficient_points")
+            current.points -= reward.cost_points
+            account = self._account_row(session, account_id)
+            # a discount is money on the account; other rewards leave an entry of no amount
+            self._record(session, account, OperationKind.BONUS, reward.credit,
+                         f"Обмен баллов ({reward.cost_points}): {reward.name}")
+            self._lift_debt_suspensions(session, account)
+            return ActionResult(ok=True, reference=_new_reference("BR"), effective_date=self._today(),
+                                message=f"«{reward.name}»: списано баллов — {reward.cost_points}, "
+                                        f"осталось — {current.points}")
+
+        return self._once("spend_bonus_points", request_id, ActionResult, lambda session: [account_id], apply)
 
     # --- requisites ----------------------------------------------------------------------------
     @_remote

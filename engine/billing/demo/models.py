@@ -21,7 +21,7 @@ from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, Text, 
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from ..records import (
-    Account, BonusBalance, CatalogItem, DealerSubscriber, HistoryEntry, OperationKind, Order, OrderStatus,
+    Account, BonusBalance, BonusProgramme, BonusReward, CatalogItem, DealerSubscriber, HistoryEntry, OperationKind, Order, OrderStatus,
     PackageBalance, PlannedChange, RecommendedPayment, Requisites, Service, ServiceStatus, Suspension, Tariff,
     UsageRecord,
 )
@@ -112,6 +112,8 @@ class AccountRow(DemoBase):
     address: Mapped[str] = mapped_column(default="")
     recommended_amount: Mapped[Decimal | None]
     recommended_due: Mapped[date | None]
+    # the points of the account's first programme (seed.bonus_groups: a database made before bonus
+    # programmes existed gets its membership from them), and when points expire in any programme
     bonus_points: Mapped[Decimal] = mapped_column(default=Decimal("0"))
     bonus_program: Mapped[str] = mapped_column(default="")
     bonus_expires: Mapped[date | None]
@@ -123,8 +125,64 @@ class AccountRow(DemoBase):
         return Account(self.id, self.number, self.holder, self.currency, self.balance, self.status,
                        recommended, self.address)
 
-    def bonus_record(self) -> BonusBalance:
-        return BonusBalance(self.id, self.bonus_points, self.bonus_program, self.bonus_expires)
+    def bonus_record(self, membership: BonusMembershipRow | None) -> BonusBalance:
+        """The account's points in its current programme (none: no points, no programme)."""
+        if membership is None:
+            return BonusBalance(self.id, Decimal("0"), "", None)
+        return BonusBalance(self.id, membership.points, membership.programme.name, self.bonus_expires)
+
+
+class BonusProgrammeRow(DemoBase):
+    """A bonus programme the operator offers. The programmes, their rewards and the accounts'
+    memberships are tables of their own, so a demo database made before they existed gains them on
+    start (create_all) and is seeded with them (seed.install)."""
+
+    __tablename__ = "demo_bonus_programmes"
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    name: Mapped[str]
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+    rewards: Mapped[list[BonusRewardRow]] = relationship(order_by="BonusRewardRow.position", lazy="selectin")
+
+    def to_record(self, membership: BonusMembershipRow | None) -> BonusProgramme:
+        return BonusProgramme(
+            self.id, self.name, self.description,
+            joined=membership is not None and membership.current,
+            points=membership.points if membership is not None else Decimal("0"),
+            rewards=tuple(reward.to_record() for reward in self.rewards))
+
+
+class BonusRewardRow(DemoBase):
+    """What a programme's points buy; ``credit``: money it puts on the account (a discount), if any."""
+
+    __tablename__ = "demo_bonus_rewards"
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    programme_id: Mapped[str] = mapped_column(ForeignKey("demo_bonus_programmes.id"), index=True)
+    name: Mapped[str]
+    cost_points: Mapped[Decimal] = mapped_column(Quantity())
+    description: Mapped[str] = mapped_column(Text, default="")
+    credit: Mapped[Decimal] = mapped_column(default=Decimal("0"))
+    position: Mapped[int] = mapped_column(default=0)
+
+    def to_record(self) -> BonusReward:
+        return BonusReward(self.id, self.name, self.cost_points, self.description)
+
+
+class BonusMembershipRow(DemoBase):
+    """An account's points in a programme it is or was in; ``current``: the one it is in now (at most
+    one per account). Points of a programme it left stay here, for when it comes back."""
+
+    __tablename__ = "demo_bonus_memberships"
+
+    account_id: Mapped[str] = mapped_column(ForeignKey("demo_accounts.id"), primary_key=True)
+    programme_id: Mapped[str] = mapped_column(ForeignKey("demo_bonus_programmes.id"), primary_key=True)
+    points: Mapped[Decimal] = mapped_column(Quantity())
+    current: Mapped[bool] = mapped_column(default=False)
+
+    programme: Mapped[BonusProgrammeRow] = relationship(lazy="joined")
 
 
 class RequisitesRow(DemoBase):

@@ -6,7 +6,7 @@ date a few days ahead and a planned tariff change on the 1st of next month.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from ..records import OperationKind, OrderStatus, ServiceStatus
 from .models import (
-    MOSCOW, AccountRow, CatalogItemRow, DealerRow, DealerSubscriberRow, DemoBase, HistoryRow, OrderRow,
+    MOSCOW, AccountRow, BonusMembershipRow, BonusProgrammeRow, BonusRewardRow, CatalogItemRow, DealerRow, DealerSubscriberRow, DemoBase, HistoryRow, OrderRow,
     PackageRow, PromisedPaymentRow, RequisitesRow, ServiceRow, SubscriberRow, TariffRow, UsageRow,
     first_of_next_month,
 )
@@ -94,9 +94,9 @@ def install(writer: Engine, today: date) -> None:
     with Session(writer) as session:
         if session.scalar(select(SubscriberRow.id).limit(1)) is None:
             groups = list(seed_groups(today))
-        elif session.scalar(select(UsageRow.id).limit(1)) is None:
-            groups = [list(usage_seed(today))]      # a database seeded before the usage detail existed
         else:
+            groups = list(_missing_groups(session, today))
+        if not groups:
             return
         try:
             for group in groups:
@@ -105,6 +105,14 @@ def install(writer: Engine, today: date) -> None:
             session.commit()
         except IntegrityError:
             session.rollback()  # a concurrent seeder committed first
+
+
+def _missing_groups(session: Session, today: date) -> Iterator[list[DemoBase]]:
+    """The seed of what a database seeded by an older demo lacks: its tables were created empty."""
+    if session.scalar(select(UsageRow.id).limit(1)) is None:
+        yield list(usage_seed(today))
+    if session.scalar(select(BonusProgrammeRow.id).limit(1)) is None:
+        yield from bonus_groups(session.scalars(select(AccountRow)).all())
 
 
 def seed_groups(today: date) -> Iterator[list[DemoBase]]:
@@ -117,7 +125,9 @@ def seed_groups(today: date) -> Iterator[list[DemoBase]]:
     yield [CatalogItemRow(id=i_id, name=name, category=category, price=Decimal(price), monthly=monthly,
                           description=text, image=f"/media/catalog/{i_id}.svg", position=n)
            for n, (i_id, name, category, price, monthly, text) in enumerate(CATALOG)]
-    yield list(_accounts(today))
+    accounts = list(_accounts(today))
+    yield list[DemoBase](accounts)
+    yield from bonus_groups(accounts)
     yield list(_services(today)) + list(_requisites())
     yield list(_history(today)) + list(_orders(today)) + [
         PromisedPaymentRow(account_id="108843", amount=Decimal("650.00"),
@@ -340,3 +350,50 @@ def _home_calls(days: list[date]) -> tuple[list[UsageRow], dict[date, int]]:
                               at=_at(day, 9 + n % 11, n % 60), kind="call", description=description,
                               quantity=Decimal(minutes), unit="min", amount=rate * charged))
     return calls, package_left
+
+
+# --- bonus programmes --------------------------------------------------------------------------------
+# id, name, description, rewards: id, name, cost in points, description, money it puts on the account
+BONUS_PROGRAMMES = (
+    ("payments", "Бонусы за оплату",
+     "5 баллов за каждые 100 ₽, внесённые на лицевой счёт. Баллы действуют до конца года.", (
+         ("payments-discount-100", "Скидка 100 ₽ на абонентскую плату", "500",
+          "100 ₽ поступят на лицевой счёт в счёт абонентской платы", "100.00"),
+         ("payments-tv-month", "Месяц ТВ бесплатно", "1000",
+          "Абонентская плата за цифровое телевидение не начисляется один месяц", "0"),
+         ("payments-router", "Wi-Fi роутер в подарок", "3000",
+          "Двухдиапазонный роутер Wi-Fi 6: заберите его в офисе или закажите доставку", "0"),
+     )),
+    ("tenure", "Баллы за стаж",
+     "100 баллов за каждый месяц с нами без долга на счёте. Чем дольше вы с нами, тем больше баллов.", (
+         ("tenure-speed-week", "Скорость 500 Мбит/с на неделю", "300",
+          "Скорость домашнего интернета — до 500 Мбит/с на 7 дней", "0"),
+         ("tenure-master-visit", "Выезд мастера бесплатно", "600",
+          "Настройка оборудования или прокладка кабеля по квартире", "0"),
+     )),
+    ("family", "Семейный",
+     "Баллы за оплату всех лицевых счетов семьи копятся вместе: 7 баллов за каждые 100 ₽.", (
+         ("family-discount-300", "Скидка 300 ₽ на абонентскую плату", "1200",
+          "300 ₽ поступят на лицевой счёт в счёт абонентской платы", "300.00"),
+         ("family-kids-tv", "Пакет «Детский» на месяц", "400",
+          "Двенадцать детских каналов на 30 дней", "0"),
+     )),
+)
+# the programme every account of the seed is in, with the points of its account row
+SEED_PROGRAMME = "payments"
+
+
+def bonus_groups(accounts: Iterable[AccountRow]) -> Iterator[list[DemoBase]]:
+    """The programmes, then their rewards and each account's membership of the seed's programme
+    (parents first: SQLite checks foreign keys)."""
+    yield [BonusProgrammeRow(id=p_id, name=name, description=text, position=n)
+           for n, (p_id, name, text, _) in enumerate(BONUS_PROGRAMMES)]
+    rewards: list[DemoBase] = [
+        BonusRewardRow(id=r_id, programme_id=p_id, name=name, cost_points=Decimal(cost), description=text,
+                       credit=Decimal(credit), position=n)
+        for p_id, _, _, programme_rewards in BONUS_PROGRAMMES
+        for n, (r_id, name, cost, text, credit) in enumerate(programme_rewards)]
+    memberships: list[DemoBase] = [
+        BonusMembershipRow(account_id=account.id, programme_id=SEED_PROGRAMME, points=account.bonus_points,
+                           current=True) for account in accounts]
+    yield rewards + memberships

@@ -104,6 +104,14 @@ class OrderBody(Schema):
     offerId = fields.String(required=True)
 
 
+class MembershipBody(Schema):
+    programmeId = fields.String(required=True)
+
+
+class RedemptionBody(Schema):
+    perkId = fields.String(required=True)
+
+
 class PaymentBody(Schema):
     amountKop = AmountKop(required=True)
 
@@ -309,6 +317,23 @@ def make_transfer(contractNo: str):
 @bp.get("/contracts/<contractNo>/loyalty")
 def loyalty(contractNo: str):
     return jsonify(wire.loyalty(_billing().bonuses(contractNo)))
+
+
+@bp.get("/contracts/<contractNo>/loyalty/programmes")
+def loyalty_programmes(contractNo: str):
+    return _paged(lambda: _billing().bonus_programmes(contractNo), wire.loyalty_programme)
+
+
+@bp.post("/contracts/<contractNo>/loyalty/membership")
+def join_loyalty_programme(contractNo: str):
+    key, body = _idempotency_key(), _body(MembershipBody())
+    return jsonify(wire.outcome(_billing().join_bonus_programme(contractNo, body["programmeId"], key)))
+
+
+@bp.post("/contracts/<contractNo>/loyalty/redemptions")
+def redeem_points(contractNo: str):
+    key, body = _idempotency_key(), _body(RedemptionBody())
+    return jsonify(wire.outcome(_billing().spend_bonus_points(contractNo, body["perkId"], key)))
 
 
 @bp.get("/contracts/<contractNo>/payment-pages")

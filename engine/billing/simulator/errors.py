@@ -27,7 +27,8 @@ UNACCEPTABLE = frozenset({"invalid_amount", "block_days_out_of_range", "invalid_
 # what a BillingNotFound names, by the start of its text
 _NOT_FOUND = (("no account", "CONTRACT_NOT_FOUND"), ("no service", "PRODUCT_NOT_FOUND"),
               ("no subscriber", "CUSTOMER_NOT_FOUND"), ("no catalog item", "OFFER_NOT_FOUND"),
-              ("no order", "ORDER_NOT_FOUND"), ("no dealer", "PARTNER_NOT_FOUND"))
+              ("no order", "ORDER_NOT_FOUND"), ("no dealer", "PARTNER_NOT_FOUND"),
+              ("no bonus programme", "PROGRAMME_NOT_FOUND"), ("no bonus reward", "PERK_NOT_FOUND"))
 
 
 class Fault(Exception):

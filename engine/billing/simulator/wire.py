@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ..records import (
-    Account, ActionResult, BlockTerms, BonusBalance, CatalogItem, DealerOrderStats, DealerSubscriber,
+    Account, ActionResult, BlockTerms, BonusBalance, BonusProgramme, BonusReward, CatalogItem, DealerOrderStats, DealerSubscriber,
     HistoryEntry, Order, PackageBalance, PaymentPage, PaymentReceipt, PlannedChange, PromisedPaymentTerms,
     Requisites, Service, Suspension, Tariff, TariffOffer, TransferReceipt, UsageRecord,
 )
@@ -254,6 +254,26 @@ def loyalty(balance: BonusBalance) -> dict[str, Any]:
         "programme": balance.program,
         "points": str(balance.points),
         "expiresOn": day(balance.expires_on),
+    }
+
+
+def loyalty_programme(programme: BonusProgramme) -> dict[str, Any]:
+    return {
+        "programmeId": programme.id,
+        "title": programme.name,
+        "terms": programme.description,
+        "member": programme.joined,
+        "points": str(programme.points),
+        "perks": [perk(reward) for reward in programme.rewards],
+    }
+
+
+def perk(reward: BonusReward) -> dict[str, Any]:
+    return {
+        "perkId": reward.id,
+        "title": reward.name,
+        "pricePoints": str(reward.cost_points),     # points are not money: a decimal string, never kopecks
+        "summary": reward.description,
     }
 
 
