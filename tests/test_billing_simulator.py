@@ -65,6 +65,7 @@ ENDPOINTS = {
     "requisites": ("GET", "/api/v2/contracts/{contractNo}/payer"),
     "update_requisites": ("PUT", "/api/v2/contracts/{contractNo}/payer"),
     "transfer": ("POST", "/api/v2/contracts/{contractNo}/transfers"),
+    "top_up_service": ("POST", "/api/v2/contracts/{contractNo}/products/{productId}/wallet-top-ups"),
     "bonuses": ("GET", "/api/v2/contracts/{contractNo}/loyalty"),
     "bonus_programmes": ("GET", "/api/v2/contracts/{contractNo}/loyalty/programmes"),
     "join_bonus_programme": ("POST", "/api/v2/contracts/{contractNo}/loyalty/membership"),
@@ -329,6 +330,7 @@ def test_resources_are_nested(api):
     internet = products["108842-internet"]
     assert internet["plan"]["planId"] == "inet-100" and internet["plan"]["feeKop"] == 55000
     assert internet["terminationOn"] is None and products["108842-tv"]["terminationOn"] == "2025-04-01"
+    assert internet["walletKop"] is None and api.get(f"{V2}/products/108843-video")["walletKop"] == 15000
     assert internet["scheduled"][0]["action"] == "PLAN_CHANGE"
     assert internet["scheduled"][0]["plan"]["planId"] == "inet-300"
     plans = api.all_items(f"{V2}/products/108842-internet/plans")
@@ -390,6 +392,15 @@ def test_refusals_carry_the_subscriber_facing_reason(api):
                         json={"perkId": "payments-discount-100"})
     assert response.status_code == 409 and response.json()["fault"]["code"] == "INSUFFICIENT_POINTS"
     assert response.json()["fault"]["message"].startswith("Недостаточно баллов")
+    response = api.call("POST", f"{V2}/contracts/108843/products/108843-internet/wallet-top-ups", idempotency=key(),
+                        json={"amountKop": 100})
+    assert response.status_code == 409 and response.json()["fault"]["code"] == "NO_SERVICE_BALANCE"
+    response = api.call("POST", f"{V2}/contracts/108843/products/108843-video/wallet-top-ups", idempotency=key(),
+                        json={"amountKop": 124001})
+    assert response.status_code == 409 and response.json()["fault"]["code"] == "INSUFFICIENT_FUNDS"
+    response = api.call("POST", f"{V2}/contracts/108842/products/108843-video/wallet-top-ups", idempotency=key(),
+                        json={"amountKop": 100})
+    assert response.status_code == 404 and response.json()["fault"]["code"] == "PRODUCT_NOT_FOUND"
     response = api.call("POST", f"{V2}/contracts/108843/loyalty/membership", idempotency=key(),
                         json={"programmeId": "payments"})
     assert response.status_code == 409 and response.json()["fault"]["code"] == "ALREADY_JOINED"
@@ -546,7 +557,8 @@ def as_service(p: dict) -> Service:
         tuple(PlannedChange(ACTIONS[s["action"]], day(s["startsOn"]), s["plan"] and as_tariff(s["plan"]),
                             s["note"])
               for s in p["scheduled"]),
-        p["planChangeAllowed"], day(p["terminationOn"]))
+        p["planChangeAllowed"], day(p["terminationOn"]),
+        None if p["walletKop"] is None else rub(p["walletKop"]))
 
 
 def as_block_terms(pause: dict) -> BlockTerms:
@@ -732,6 +744,11 @@ def test_every_contract_operation_round_trips(api, reference, base):
                                      moved["targetContractNo"],
                                      rub(moved["amountKop"]), datetime.fromisoformat(moved["executedAt"])),
          reference.transfer("108843", "108842", Decimal("10.50"), k))
+    k = key()
+    topped_up = as_result(change("POST", f"{V2}/contracts/108843/products/108843-video/wallet-top-ups", k,
+                                 {"amountKop": 2500}))
+    same("top_up_service", topped_up, reference.top_up_service("108843", "108843-video", Decimal("25.00"), k))
+    assert api.get(f"{V2}/products/108843-video")["walletKop"] == 17500
     assert done == set(OPERATIONS)
 
 

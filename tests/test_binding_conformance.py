@@ -123,6 +123,23 @@ class SpendsTwice(DemoBilling):
         return super().spend_bonus_points(account_id, reward_id, uuid.uuid4().hex)
 
 
+class TopsUpOnCredit(DemoBilling):
+    """Lets the account go below zero: a top-up beyond its balance is made."""
+
+    def top_up_service(self, account_id, service_id, amount, request_id):
+        try:
+            return super().top_up_service(account_id, service_id, amount, request_id)
+        except BillingRejected:
+            return ActionResult(ok=True, reference=uuid.uuid4().hex)
+
+
+class TopsUpTwice(DemoBilling):
+    """Moves the money again for a repeated request."""
+
+    def top_up_service(self, account_id, service_id, amount, request_id):
+        return super().top_up_service(account_id, service_id, amount, uuid.uuid4().hex)
+
+
 @pytest.mark.parametrize("billing, test, message", [
     (PagesOverlap, "test_history_in_pages_is_the_whole_history", "the pages, read one after another"),
     (WrongTotal, "test_a_dealers_subscribers_in_pages_and_searched", "total 999"),
@@ -136,6 +153,9 @@ class SpendsTwice(DemoBilling):
     (JoinsAlongside, "test_a_bonus_programme_is_joined_once_leaving_the_current_one", "the account is in"),
     (SpendsOnCredit, "test_bonus_points_buy_a_reward_once_and_never_beyond_them", "must be refused"),
     (SpendsTwice, "test_bonus_points_buy_a_reward_once_and_never_beyond_them", "the same request twice"),
+    (TopsUpOnCredit, "test_a_service_balance_is_topped_up_once_and_never_beyond_the_account", "must be refused"),
+    (TopsUpTwice, "test_a_service_balance_is_topped_up_once_and_never_beyond_the_account",
+     "the same request twice"),
 ])
 def test_the_kit_fails_a_binding_that_breaks_the_contract(tmp_path, billing, test, message):
     binding = billing(f"sqlite:///{tmp_path / 'billing.sqlite'}")

@@ -23,13 +23,13 @@ def _failed(output: str) -> dict[str, str]:
 def test_list_names_the_installed_bindings():
     result = CliRunner().invoke(main, ["bindings", "list"])
     assert result.exit_code == 0
-    assert "demo" in result.output and "30 of 30 operations" in result.output and "rest" in result.output
+    assert "demo" in result.output and "31 of 31 operations" in result.output and "rest" in result.output
 
 
 def test_diagnose_shows_the_capabilities_and_a_live_check(tmp_path):
     result = _on_own_billing("diagnose", "tests.support.bindings:NoBonusesBilling", tmp_path)
     assert result.exit_code == 0, result.output
-    assert "29 of 30 operations" in result.output and " -   bonuses" in result.output
+    assert "30 of 31 operations" in result.output and " -   bonuses" in result.output
     assert "ok    accounts" in result.output and " ms " in result.output
 
 

@@ -154,6 +154,8 @@ def test_catalog_and_seeded_orders(billing):
     lambda b: b.bonus_programmes("999999"),
     lambda b: b.join_bonus_programme("108842", "no-such-programme", key()),
     lambda b: b.spend_bonus_points("108842", "no-such-reward", key()),
+    lambda b: b.top_up_service("108842", "no-such-service", Decimal("1"), key()),
+    lambda b: b.top_up_service("108842", "108843-video", Decimal("1"), key()),    # another account's service
 ])
 def test_unknown_ids_raise_not_found(billing, call):
     with pytest.raises(BillingNotFound):
@@ -338,6 +340,9 @@ def test_activating_promised_payment_credits_and_records(billing):
     (lambda b: b.join_bonus_programme("108842", "payments", key()), "already_joined"),
     (lambda b: b.spend_bonus_points("108842", "payments-router", key()), "insufficient_points"),
     (lambda b: b.spend_bonus_points("108842", "tenure-speed-week", key()), "reward_not_in_programme"),
+    (lambda b: b.top_up_service("108843", "108843-internet", Decimal("10"), key()), "no_service_balance"),
+    (lambda b: b.top_up_service("108843", "108843-video", Decimal("1240.01"), key()), "insufficient_funds"),
+    (lambda b: b.top_up_service("108843", "108843-video", Decimal("0"), key()), "invalid_amount"),
 ])
 def test_refusals_explain_themselves(billing, call, code):
     balances = {a.id: a.balance for a in billing.accounts("sub-1001")}
@@ -630,14 +635,14 @@ def test_a_database_seeded_before_usage_existed_gains_it(tmp_path):
 
     from engine.billing.demo.models import (
         BonusMembershipRow, BonusProgrammeRow, BonusRewardRow, PackageRow, ScheduledBlockRow, ServiceClosureRow,
-        UsageRow,
+        ServiceWalletRow, UsageRow,
     )
 
     DemoBilling(sqlite_url(tmp_path), today=TODAY).close()
     engine = create_engine(sqlite_url(tmp_path))
     for table in (UsageRow.__table__, PackageRow.__table__, ServiceClosureRow.__table__,
                   ScheduledBlockRow.__table__, BonusMembershipRow.__table__, BonusRewardRow.__table__,
-                  BonusProgrammeRow.__table__):
+                  BonusProgrammeRow.__table__, ServiceWalletRow.__table__):
         table.drop(engine)
     engine.dispose()
     billing = DemoBilling(sqlite_url(tmp_path), today=TODAY)
@@ -648,6 +653,7 @@ def test_a_database_seeded_before_usage_existed_gains_it(tmp_path):
         # the account's points before programmes existed are its points in the programme it is in
         assert billing.bonuses("108842").points == Decimal("1250")
         assert billing.spend_bonus_points("108842", "payments-tv-month", key()).ok
+        assert billing.service("108843-video").balance == Decimal("150.00")
         assert len(billing.accounts("sub-1001")) == 2                  # nothing seeded twice
     finally:
         billing.close()
@@ -700,3 +706,31 @@ def test_a_reward_beyond_the_points_is_refused_and_changes_nothing(billing):
         billing.spend_bonus_points("108842", "payments-discount-100", key())
     assert refused.value.code == "insufficient_points" and "стоит 500, у вас 250" in str(refused.value)
     assert billing.bonuses("108842").points == Decimal("250")
+
+
+# --- service balances --------------------------------------------------------------------------------
+def test_only_services_with_a_balance_of_their_own_show_one(billing):
+    balances = {s.id: s.balance for a in ("108842", "108843") for s in billing.services(a)}
+    assert balances["108843-video"] == Decimal("150.00")
+    assert [service for service, balance in balances.items() if balance is not None] == ["108843-video"]
+
+
+def test_a_service_top_up_moves_money_from_the_account_once_per_request(billing):
+    account, request_id = billing.account("108843").balance, key()
+    done = billing.top_up_service("108843", "108843-video", Decimal("200.50"), request_id)
+    assert done.ok and "«Видеонаблюдение»" in done.message and "350,50" in done.message
+    assert billing.top_up_service("108843", "108843-video", Decimal("200.50"), request_id) == done
+    assert billing.account("108843").balance == account - Decimal("200.50")
+    assert billing.service("108843-video").balance == Decimal("350.50")
+    entries = [e for e in billing.history("108843", TODAY, TODAY) if e.kind is OperationKind.TRANSFER]
+    assert sorted((e.amount, e.service_id) for e in entries) == [(Decimal("-200.50"), None),
+                                                                 (Decimal("200.50"), "108843-video")]
+
+
+def test_a_refused_service_top_up_moves_nothing(billing):
+    account = billing.account("108843").balance
+    with pytest.raises(BillingRejected) as refused:
+        billing.top_up_service("108843", "108843-video", account + Decimal("0.01"), key())
+    assert "доступно 1" in str(refused.value)
+    assert billing.account("108843").balance == account
+    assert billing.service("108843-video").balance == Decimal("150.00")

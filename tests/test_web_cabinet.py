@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from decimal import Decimal
 
 from babel.dates import format_date
 
@@ -660,3 +661,71 @@ def test_a_forged_redemption_beyond_the_points_never_reaches_the_billing(make_ap
     binding = app.extensions["cabinet"].binding
     assert not [op for op, _params in binding.calls if op == "spend_bonus_points"]
     assert binding.bonuses("108842").points == 1250
+
+
+# --- service balances ------------------------------------------------------------------------------
+
+def _on_dacha(make_app):
+    """demo1 on account 108843, whose video surveillance has a balance of its own, on a billing
+    that records its calls."""
+    app = make_app(binding=RECORDING)
+    client = app.test_client()
+    assert sign_in(client).status_code == 302
+    client.get("/account?account=108843")                 # remembered: the redirects after actions keep it
+    return client, app.extensions["cabinet"].binding
+
+
+def _top_up(client, amount: str):
+    """The service's top-up form posted with the amount: (the page it came from, the answer)."""
+    page = client.get("/services/108843-video").get_data(as_text=True)
+    [form] = action_forms(page, "top_up_service")
+    return page, client.post("/actions/top_up_service", data={**form, "amount": amount,
+                                                               "csrf_token": csrf_token(page)})
+
+
+def test_a_service_balance_is_topped_up_once_in_russian(make_app):
+    client, binding = _on_dacha(make_app)
+    text = page_text(client.get("/services/108843-video"))
+    assert "Баланс услуги" in text and "150,00\u00a0₽" in text and "Пополнить баланс услуги" in text
+    assert "Баланс услуги" not in page_text(client.get("/services/108843-internet"))     # none of its own
+    assert not action_forms(client.get("/services/108843-internet").get_data(as_text=True), "top_up_service")
+    page, confirm = _top_up(client, "200.50")
+    assert confirm.status_code == 200, page_text(confirm)
+    assert ("Перевести 200,50\u00a0₽ с лицевого счёта 108843 на баланс услуги «Видеонаблюдение»?"
+            in page_text(confirm))
+    confirmed = hidden_inputs(confirm.get_data(as_text=True))
+    first = client.post("/actions/top_up_service", data={**confirmed, "csrf_token": csrf_token(page)})
+    second = client.post("/actions/top_up_service", data={**confirmed, "csrf_token": csrf_token(page)})
+    assert first.status_code == second.status_code == 302 and first.headers["Location"] == "/services/108843-video"
+    text = page_text(client.get(first.headers["Location"]))
+    assert "Баланс услуги «Видеонаблюдение» пополнен на 200,50\u00a0₽." in text and "350,50\u00a0₽" in text
+    keys = {params["request_id"] for op, params in binding.calls if op == "top_up_service"}
+    assert len(keys) == 1                                  # one request, however often sent
+    assert binding.account("108843").balance == Decimal("1039.50")     # 1240.00 less 200.50, once
+    assert binding.service("108843-video").balance == Decimal("350.50")
+
+
+def test_a_service_balance_is_topped_up_in_english(make_app):
+    client, binding = _on_dacha(make_app)
+    client.get("/language/en")
+    text = page_text(client.get("/services/108843-video"))
+    assert "Service balance" in text and "Top up the service balance" in text and "Баланс услуги" not in text
+    page, confirm = _top_up(client, "10")
+    assert "Move RUB10.00 from account 108843 to the balance of Видеонаблюдение?" in page_text(confirm)
+    done = client.post("/actions/top_up_service", data={**hidden_inputs(confirm.get_data(as_text=True)),
+                                                         "csrf_token": csrf_token(page)})
+    assert "The balance of Видеонаблюдение is topped up by" in page_text(client.get(done.headers["Location"]))
+    assert binding.service("108843-video").balance == Decimal("160.00")
+
+
+def test_a_forged_top_up_beyond_the_account_never_reaches_the_billing(make_app):
+    client, binding = _on_dacha(make_app)
+    page = client.get("/services/108843-video").get_data(as_text=True)
+    [form] = action_forms(page, "top_up_service")
+    forged = client.post("/actions/top_up_service", data={**form, "amount": "1240.01", "_confirmed": "1",
+                                                          "csrf_token": csrf_token(page)})
+    assert forged.status_code == 422                     # the form again, with the account's limit at the input
+    assert "не больше" in page_text(forged)
+    assert not [op for op, _params in binding.calls if op == "top_up_service"]
+    assert binding.account("108843").balance == Decimal("1240.00")
+    assert binding.service("108843-video").balance == Decimal("150.00")

@@ -117,6 +117,9 @@ OPERATIONS: dict[str, Operation] = dict([
     _op("account", _ACCOUNT, doc="Balance and recommended payment of one account."),
     _op("services", _ACCOUNT, doc="Services of an account with status and suspension reason."),
     _op("service", _SERVICE, doc="One service in detail."),
+    _op("top_up_service", _ACCOUNT, _SERVICE, Param("amount", "decimal"), _KEY, mutation=True,
+        doc="Move money from the account's balance to the balance of one of its services; refuse a service "
+            "without a balance of its own and an amount the account's balance does not cover."),
     _op("tariffs", _SERVICE, doc="Tariffs a service may move to, the current one included."),
     _op("change_tariff", _SERVICE, Param("tariff_id"), _KEY, mutation=True),
     _op("disconnect_service", _SERVICE, _KEY, mutation=True,
@@ -286,6 +289,14 @@ class BillingBinding:
 
     def service(self, service_id: str) -> Service:
         self._unsupported("service")
+
+    def top_up_service(self, account_id: str, service_id: str, amount: Decimal, request_id: str) -> ActionResult:
+        """Move ``amount`` from the account's balance to the service's own (``Service.balance``).
+        A service of another account: ``BillingNotFound``. Refuse with ``BillingRejected`` (the
+        reason in the subscriber's words, a stable code) a service without a balance of its own
+        (``no_service_balance``), an amount not above zero (``invalid_amount``) and one above the
+        account's balance (``insufficient_funds``)."""
+        self._unsupported("top_up_service")
 
     def tariffs(self, service_id: str) -> Sequence[TariffOffer]:
         self._unsupported("tariffs")

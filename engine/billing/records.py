@@ -99,6 +99,9 @@ class Service:
     #: the day the service ends if the subscriber disconnects it now (``disconnect_service``); None
     #: when they may not (the account's main service, a closed one) or the billing does not say
     disconnect_date: date | None = None
+    #: money on the service itself, apart from the account's (a prepaid number, a TV wallet), which
+    #: ``top_up_service`` adds to; None: the service has no balance of its own
+    balance: Decimal | None = None
 
 
 @dataclass(frozen=True)

@@ -704,6 +704,39 @@ class BindingSuite:
         assert after == [before[0] - Decimal("10.00"), before[1] + Decimal("10.00")], \
             f"transfer of 10.00 (sent twice with one key) moved {before[0] - after[0]} out and {after[1] - before[1]} in"
 
+    @needs("accounts", "account", "services", "top_up_service")
+    def test_a_service_balance_is_topped_up_once_and_never_beyond_the_account(self, binding, scenario):
+        """A service with a balance of its own takes money from its account once per request, by an
+        amount the account has; more than the account has, and a service without a balance, are refused."""
+        for account in self.accounts_of(binding, scenario):
+            services = list(binding.call("services", {"account_id": account.id}))
+            funded = binding.call("account", {"account_id": account.id}).balance
+            wallet = next((s for s in services if s.balance is not None), None)
+            if wallet is None or funded < Decimal("10.00"):
+                continue
+            without = next((s for s in services if s.balance is None), None)
+            request = {"account_id": account.id, "service_id": wallet.id, "amount": Decimal("10.00"),
+                       "request_id": _key()}
+            first = binding.call("top_up_service", request)
+            assert isinstance(first, ActionResult) and first.ok, f"top_up_service answered {first!r:.120}"
+            assert first == binding.call("top_up_service", request), \
+                "top_up_service: the same request twice answered differently"
+            left = binding.call("account", {"account_id": account.id}).balance
+            topped = binding.call("service", {"service_id": wallet.id}).balance
+            assert (left, topped) == (funded - Decimal("10.00"), wallet.balance + Decimal("10.00")), (
+                f"top_up_service of 10.00 (sent twice with one key) took {funded - left} from the account "
+                f"and gave the service {(topped or 0) - wallet.balance}")
+            _refused(binding, "top_up_service", {**request, "amount": left + Decimal("0.01"), "request_id": _key()},
+                     f"a top-up of {left + Decimal('0.01')} with {left} on the account")
+            if without is not None:
+                _refused(binding, "top_up_service", {**request, "service_id": without.id, "request_id": _key()},
+                         f"a top-up of {without.id}, which has no balance of its own")
+            assert binding.call("account", {"account_id": account.id}).balance == left, \
+                "top_up_service: a refused top-up still took money"
+            return
+        raise AssertionError("no account of the scenario has a service with a balance of its own and 10.00 "
+                             "on the account to top it up with")
+
     @needs("accounts", "requisites", "update_requisites")
     def test_requisites_are_updated(self, binding, scenario):
         account = self.accounts_of(binding, scenario)[0]

@@ -31,6 +31,7 @@ from .models import (
     CENT, CHANGEABLE_STATUSES, MOSCOW, AccountRow, BonusMembershipRow, BonusProgrammeRow, BonusRewardRow,
     CatalogItemRow, DealerRow, DealerSubscriberRow, DemoBase,
     HistoryRow, OrderRow, PackageRow, ProcessedRequest, PromisedPaymentRow, RequisitesRow, ServiceClosureRow,
+    ServiceWalletRow,
     ScheduledBlockRow, ServiceRow, SubscriberRow, TariffRow, UsageRow, decode_result, encode_result,
     first_of_next_month,
 )
@@ -671,6 +672,38 @@ class DemoBilling(BillingBinding):
 
         return self._once("transfer", request_id, TransferReceipt,
                           lambda session: [from_account_id, to_account_id], apply)
+
+    # --- service balances ----------------------------------------------------------------------
+    @_remote
+    def top_up_service(self, account_id: str, service_id: str, amount: Decimal, request_id: str) -> ActionResult:
+        value = _money(amount)
+
+        def apply(session: Session) -> ActionResult:
+            account = self._account_row(session, account_id)
+            service = self._service_row(session, service_id)
+            if service.account_id != account_id:
+                raise BillingNotFound(f"no service {service_id!r} on account {account_id!r}")
+            wallet = session.get(ServiceWalletRow, service_id)
+            if wallet is None:
+                raise BillingRejected(f"У услуги «{service.name}» нет собственного баланса: она оплачивается "
+                                      f"с лицевого счёта {account.number}", "no_service_balance")
+            if account.balance < value:
+                available = rub(max(account.balance, Decimal("0.00")))
+                raise BillingRejected(f"Недостаточно средств на лицевом счёте {account.number}: "
+                                      f"доступно {available}", "insufficient_funds")
+            self._record(session, account, OperationKind.TRANSFER, -value,
+                         f"Перевод на баланс услуги «{service.name}»")
+            wallet.balance += value
+            # the service's side: money in, on the service and not on the account's balance
+            session.add(HistoryRow(account_id=account_id, at=self._now(), kind=OperationKind.TRANSFER.value,
+                                   amount=value, service_id=service_id,
+                                   description=f"Пополнение баланса услуги «{service.name}» "
+                                               f"с лицевого счёта {account.number}"))
+            return ActionResult(ok=True, reference=_new_reference("ST"), effective_date=self._today(),
+                                message=f"Баланс услуги «{service.name}» пополнен на {rub(value)}: "
+                                        f"теперь {rub(wallet.balance)}")
+
+        return self._once("top_up_service", request_id, ActionResult, lambda session: [account_id], apply)
 
     # --- bonus programmes ----------------------------------------------------------------------
     @staticmethod

@@ -256,6 +256,7 @@ class ServiceRow(DemoBase):
     tariff: Mapped[TariffRow] = relationship(foreign_keys=[tariff_id], lazy="joined")
     planned_tariff: Mapped[TariffRow | None] = relationship(foreign_keys=[planned_tariff_id], lazy="joined")
     closure: Mapped[ServiceClosureRow | None] = relationship(lazy="joined")
+    wallet: Mapped[ServiceWalletRow | None] = relationship(lazy="joined")
     # the account's scheduled block: read with the service, written only through ScheduledBlockRow
     scheduled_block: Mapped[ScheduledBlockRow | None] = relationship(
         primaryjoin="foreign(ServiceRow.account_id) == ScheduledBlockRow.account_id", viewonly=True, lazy="joined")
@@ -326,6 +327,7 @@ class ServiceRow(DemoBase):
             tariff_change_allowed=(self.tariff_change_allowed and state.status in CHANGEABLE_STATUSES
                                    and state.closes_on is None),
             disconnect_date=None if self.disconnect_refusal(state) else first_of_next_month(today),
+            balance=self.wallet.balance if self.wallet is not None else None,
         )
 
 
@@ -337,6 +339,16 @@ class ServiceClosureRow(DemoBase):
 
     service_id: Mapped[str] = mapped_column(ForeignKey("demo_services.id"), primary_key=True)
     closes_on: Mapped[date]
+
+
+class ServiceWalletRow(DemoBase):
+    """The balance of a service that has one of its own (top_up_service adds to it). A table of its
+    own, so a demo database made before it existed gains it on start (create_all)."""
+
+    __tablename__ = "demo_service_wallets"
+
+    service_id: Mapped[str] = mapped_column(ForeignKey("demo_services.id"), primary_key=True)
+    balance: Mapped[Decimal]
 
 
 class ScheduledBlockRow(DemoBase):

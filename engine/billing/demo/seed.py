@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from ..records import OperationKind, OrderStatus, ServiceStatus
 from .models import (
     MOSCOW, AccountRow, BonusMembershipRow, BonusProgrammeRow, BonusRewardRow, CatalogItemRow, DealerRow, DealerSubscriberRow, DemoBase, HistoryRow, OrderRow,
-    PackageRow, PromisedPaymentRow, RequisitesRow, ServiceRow, SubscriberRow, TariffRow, UsageRow,
+    PackageRow, PromisedPaymentRow, RequisitesRow, ServiceRow, ServiceWalletRow, SubscriberRow, TariffRow, UsageRow,
     first_of_next_month,
 )
 
@@ -113,6 +113,9 @@ def _missing_groups(session: Session, today: date) -> Iterator[list[DemoBase]]:
         yield list(usage_seed(today))
     if session.scalar(select(BonusProgrammeRow.id).limit(1)) is None:
         yield from bonus_groups(session.scalars(select(AccountRow)).all())
+    if session.scalar(select(ServiceWalletRow.service_id).limit(1)) is None:
+        services = set(session.scalars(select(ServiceRow.id)))
+        yield [wallet for wallet in _service_wallets() if wallet.service_id in services]
 
 
 def seed_groups(today: date) -> Iterator[list[DemoBase]]:
@@ -129,6 +132,7 @@ def seed_groups(today: date) -> Iterator[list[DemoBase]]:
     yield list[DemoBase](accounts)
     yield from bonus_groups(accounts)
     yield list(_services(today)) + list(_requisites())
+    yield list(_service_wallets())
     yield list(_history(today)) + list(_orders(today)) + [
         PromisedPaymentRow(account_id="108843", amount=Decimal("650.00"),
                            activated_on=today - timedelta(days=10), repay_by=today - timedelta(days=7))]
@@ -203,6 +207,11 @@ def _services(today: date) -> Iterator[ServiceRow]:
                      status=ServiceStatus.ACTIVE.value, tariff_id="inet-100", position=1,
                      account_id="108900", address=NEIGHBOUR_ADDRESS,
                      description="Подключение по оптоволокну (GPON)")
+
+
+def _service_wallets() -> Iterator[ServiceWalletRow]:
+    """Services with a balance of their own: the dacha's cloud video archive is paid from it."""
+    yield ServiceWalletRow(service_id="108843-video", balance=Decimal("150.00"))
 
 
 def _requisites() -> Iterator[RequisitesRow]:

@@ -121,6 +121,10 @@ class TransferBody(Schema):
     amountKop = AmountKop(required=True)
 
 
+class WalletTopUpBody(Schema):
+    amountKop = AmountKop(required=True)
+
+
 class ContactsBody(Schema):
     email = fields.String(load_default="", allow_none=True)
     phone = fields.String(load_default="", allow_none=True)
@@ -312,6 +316,12 @@ def make_transfer(contractNo: str):
     key, body = _idempotency_key(), _body(TransferBody())
     receipt = _billing().transfer(contractNo, body["targetContractNo"], body["amountKop"], key)
     return jsonify(wire.transfer(receipt))
+
+
+@bp.post("/contracts/<contractNo>/products/<productId>/wallet-top-ups")
+def top_up_product_wallet(contractNo: str, productId: str):
+    key, body = _idempotency_key(), _body(WalletTopUpBody())
+    return jsonify(wire.outcome(_billing().top_up_service(contractNo, productId, body["amountKop"], key)))
 
 
 @bp.get("/contracts/<contractNo>/loyalty")

@@ -112,6 +112,7 @@ def product(service: Service) -> dict[str, Any]:
         "scheduled": [_scheduled(change) for change in service.planned_changes],
         "planChangeAllowed": service.tariff_change_allowed,
         "terminationOn": day(service.disconnect_date),
+        "walletKop": kop(service.balance) if service.balance is not None else None,
     }
 
 
