@@ -82,8 +82,9 @@ def test_identical_calls_in_one_request_run_once(make_app):
     binding.calls.clear()
     client.get("/services/108842-internet")
     operations = sorted(op for op, _ in binding.calls)
-    # the ownership check needs the services of both accounts; the page's own call is not repeated
-    assert operations == ["service", "services", "services"], operations
+    # the ownership check needs the services of both accounts; the page's own calls are not repeated
+    # (the account: its balance bounds the service's top-up form)
+    assert operations == ["account", "service", "services", "services"], operations
     assert operations.count("accounts") == 0          # cached since the first page
 
 
