@@ -127,6 +127,14 @@ def _money(amount: Any) -> Decimal:
     return value.quantize(CENT)
 
 
+def _refuse_beyond_balance(account: AccountRow, value: Decimal) -> None:
+    """Money leaves an account only up to its balance (a transfer, a service's top-up)."""
+    if account.balance < value:
+        available = rub(max(account.balance, Decimal("0.00")))
+        raise BillingRejected(f"Недостаточно средств на лицевом счёте {account.number}: доступно {available}",
+                              "insufficient_funds")
+
+
 class DemoBilling(BillingBinding):
     """A demo billing with the subscriber demo1 and the dealer demo2 of the seed screens."""
 
@@ -659,10 +667,7 @@ class DemoBilling(BillingBinding):
         def apply(session: Session) -> TransferReceipt:
             source = self._account_row(session, from_account_id)
             target = self._account_row(session, to_account_id)
-            if source.balance < value:
-                available = rub(max(source.balance, Decimal("0.00")))
-                raise BillingRejected(f"Недостаточно средств на лицевом счёте {source.number}: "
-                                      f"доступно {available}", "insufficient_funds")
+            _refuse_beyond_balance(source, value)
             self._record(session, source, OperationKind.TRANSFER, -value,
                          f"Перевод на лицевой счёт {target.number}")
             self._record(session, target, OperationKind.TRANSFER, value,
@@ -687,10 +692,7 @@ class DemoBilling(BillingBinding):
             if wallet is None:
                 raise BillingRejected(f"У услуги «{service.name}» нет собственного баланса: она оплачивается "
                                       f"с лицевого счёта {account.number}", "no_service_balance")
-            if account.balance < value:
-                available = rub(max(account.balance, Decimal("0.00")))
-                raise BillingRejected(f"Недостаточно средств на лицевом счёте {account.number}: "
-                                      f"доступно {available}", "insufficient_funds")
+            _refuse_beyond_balance(account, value)
             self._record(session, account, OperationKind.TRANSFER, -value,
                          f"Перевод на баланс услуги «{service.name}»")
             wallet.balance += value
