@@ -147,8 +147,7 @@ class BillingAuthenticator:
             return                      # nobody signed in, or a local user (no billing session)
         kept = self.sessions.get(token)
         if kept is None or kept.credential is None:
-            sign_out()
-            session.pop(SESSION_TOKEN, None)
+            sign_out()                      # clears the session, its token with it
             return
         g.subscriber_session = SubscriberSession(
             kept.credential, on_renewed=partial(self.sessions.renewed_credential, AuthSessionStore.ref(token)))
@@ -162,8 +161,7 @@ class BillingAuthenticator:
         login = session.get(SESSION_USER, {}).get("login", "")
         audit("sign-out", "expired", actor=login, details={"via": "billing"})
         self.sessions.revoke(session.get(SESSION_TOKEN))
-        sign_out()
-        session.pop(SESSION_TOKEN, None)
+        sign_out()                          # clears the session, its token with it
         if request.path.startswith("/api/"):
             answer = jsonify(error="signed_out", message=_("Your session has ended. Please sign in again."))
             answer.status_code = 401

@@ -250,8 +250,7 @@ class KeycloakAuthenticator:
             return
         kept = self.sessions.get(token)
         if kept is None:
-            sign_out()
-            session.pop(SESSION_TOKEN, None)
+            sign_out()                      # clears the session, its token with it
             return
         if kept.access_expires_at > datetime.now(timezone.utc):
             return
@@ -263,9 +262,7 @@ class KeycloakAuthenticator:
             log.info("Keycloak did not renew the session of %s: %s", login, type(exc).__name__)
             audit("sign-out", "expired", actor=login)
             self.sessions.revoke(token)
-            sign_out()
-            session.pop(SESSION_TOKEN, None)
-            g.pop("identity", None)
+            sign_out()                      # clears the session, its token with it
             return
         except OSError:
             return                      # Keycloak is unreachable: keep the session until it answers
